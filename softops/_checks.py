@@ -1,0 +1,96 @@
+"""Validation and dtype handling shared by every operator.
+
+Only what is known at trace time is validated here: dtypes, static options and
+*concrete* temperatures. A traced temperature cannot be inspected without a
+host round trip; see :func:`softops.checked` for the opt-in runtime check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+_HALF = (jnp.dtype(jnp.float16), jnp.dtype(jnp.bfloat16))
+
+
+def as_float_array(x: Any, op: str, name: str = "x") -> jax.Array:
+    """Return ``x`` as a floating-point jax array or raise ``TypeError``."""
+    if isinstance(x, bool | int | float) and not isinstance(x, bool):
+        # Python scalars follow jnp: a Python float becomes the default float dtype.
+        if isinstance(x, int):
+            raise TypeError(f"{op} expects a floating-point {name}, got Python int {x!r}")
+        return jnp.asarray(x)
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        try:
+            dtype = np.asarray(x).dtype
+        except Exception as err:  # pragma: no cover - exotic input
+            raise TypeError(f"{op} expects a floating-point array for {name}, got {type(x)}") from err
+    if not jnp.issubdtype(dtype, jnp.floating):
+        raise TypeError(f"{op} expects a floating-point {name}, got {jnp.dtype(dtype).name}")
+    return jnp.asarray(x)
+
+
+def working_dtype(dtype: Any) -> jnp.dtype:
+    """float16 and bfloat16 are computed in float32 and cast back at the end."""
+    dtype = jnp.dtype(dtype)
+    return jnp.dtype(jnp.float32) if dtype in _HALF else dtype
+
+
+def result_dtype(*arrays: jax.Array) -> jnp.dtype:
+    """The common floating dtype of several float inputs (jnp's promotion, not strict)."""
+    return jnp.result_type(*(a.dtype for a in arrays))
+
+
+def is_concrete(x: Any) -> bool:
+    return not isinstance(x, jax.core.Tracer)
+
+
+def temperature(t: Any, op: str, dtype: Any) -> jax.Array:
+    """Validate and cast a temperature to ``dtype``.
+
+    A concrete negative (or NaN) temperature is a ``ValueError``. A traced
+    negative temperature is clamped to 0 (the hard operator); use
+    ``jax.experimental.checkify`` with :func:`softops.check_temperature` to
+    make it an error instead.
+    """
+    if isinstance(t, bool):
+        raise TypeError(f"{op} expects a real temperature, got bool")
+    if is_concrete(t):
+        arr = np.asarray(t)
+        if arr.dtype.kind not in "fiu":
+            raise TypeError(f"{op} expects a real temperature, got {arr.dtype}")
+        if np.any(np.isnan(arr)) or np.any(arr < 0):
+            raise ValueError(f"{op} expects a non-negative temperature, got {t!r}")
+    t = jnp.asarray(t)
+    if not jnp.issubdtype(t.dtype, jnp.floating):
+        t = t.astype(dtype)
+    # Negative traced temperatures are clamped to 0 (documented): no NaN leaks.
+    # (A where, not jnp.maximum, so d/dt at t == 0 is 1 rather than a tie split.)
+    t = t.astype(dtype)
+    return jnp.where(t < 0, jnp.zeros((), dtype), t)
+
+
+def mode(m: Any, valid: Iterable[str], op: str) -> str:
+    valid = tuple(valid)
+    if not isinstance(m, str) or m not in valid:
+        raise ValueError(f"{op}: unknown mode {m!r}; expected one of {', '.join(map(repr, valid))}")
+    return m
+
+
+def axis(ax: Any, ndim: int, op: str) -> int:
+    if not isinstance(ax, int | np.integer) or isinstance(ax, bool):
+        raise TypeError(f"{op} expects an integer axis, got {ax!r}")
+    if not -ndim <= ax < max(ndim, 1):
+        raise ValueError(f"{op}: axis {ax} is out of range for an array of rank {ndim}")
+    return int(ax) % max(ndim, 1)
+
+
+def boolean(v: Any, op: str, name: str) -> bool:
+    if not isinstance(v, bool | np.bool_):
+        raise TypeError(f"{op} expects {name} to be a Python bool, got {v!r}")
+    return bool(v)

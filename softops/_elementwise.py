@@ -1,0 +1,614 @@
+"""Kinks and jumps of one or two arrays: relu, abs, heaviside, sign, clip, maximum, minimum."""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from softops import _checks
+from softops._families import SMOOTH_MODES, STEP_MODES, abs_kernel, family, relu_kernel
+from softops._mechanism import finish, prepare, relax, resolve_subgradient, scaled
+from softops._registry import Kink, OperatorInfo, register
+
+Array = jax.Array
+ArrayLike = Any
+
+
+def _modes(names, smoothness_shift=0):
+    return {m: family(m).smoothness + smoothness_shift for m in names}
+
+
+def _sample1(key, dtype):
+    return (np.asarray(jax.random.normal(key, (9,), "float32") * 2).astype(dtype),), {}
+
+
+def _sample2(key, dtype):
+    a, b = jax.random.normal(key, (2, 9), "float32") * 2
+    return (np.asarray(a).astype(dtype), np.asarray(b).astype(dtype)), {}
+
+
+# ---------------------------------------------------------------------------- relu
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
+def _relu_hard(x, c):
+    return jnp.maximum(x, jnp.zeros((), x.dtype))
+
+
+@_relu_hard.defjvp
+def _relu_hard_jvp(c, primals, tangents):
+    (x,), (dx,) = primals, tangents
+    g = jnp.where(x > 0, 1.0, jnp.where(x < 0, 0.0, c)).astype(x.dtype)
+    return _relu_hard(x, c), g * dx
+
+
+def relu(
+    x: ArrayLike,
+    /,
+    *,
+    temperature: ArrayLike = 1.0,
+    mode: str = "logistic",
+    straight_through: bool = False,
+    subgradient: str | float = "min_norm",
+) -> Array:
+    r"""Rectified linear unit ``max(x, 0)`` and its smooth relaxations.
+
+    Hard operator: :math:`\max(x, 0)` (``jax.nn.relu``). Relaxation at temperature
+    :math:`t`: :math:`t\,S(x/t)`, where :math:`S` is the mode's smoothed relu
+    (``logistic``: softplus, so ``relu(x)`` equals ``jax.nn.softplus(x)`` at the
+    default ``t = 1``; ``algebraic``: :math:`(u + \sqrt{1+u^2})/2`; ``gaussian``:
+    :math:`u\Phi(u) + \varphi(u)`; ``ramp``/``cubic``/``quintic``: equal to
+    :math:`\max(x, 0)` outside :math:`[-t, t]`). As :math:`t \to 0` it decreases
+    monotonically to :math:`\max(x, 0)`; at :math:`t = 0` it is exactly that.
+
+    Args:
+      x: floating-point array.
+      temperature: non-negative, traced, broadcasts against ``x``.
+      mode: relaxation family, one of ``logistic`` (default), ``algebraic``,
+        ``gaussian``, ``ramp``, ``cubic``, ``quintic``.
+      straight_through: value of the hard operator, derivative of the relaxation.
+      subgradient: derivative at the kink of the hard operator: ``"min_norm"``
+        (0), ``"left"`` (0), ``"right"`` (1) or a number in [0, 1].
+
+    Returns:
+      An array of ``x``'s dtype, broadcast against ``temperature``.
+
+    Points of non-differentiability:
+      ``x == 0`` is a kink of the hard operator with one-sided derivatives 0 and 1;
+      at ``temperature=0`` ``jax.grad`` returns 0 there (the minimum-norm element
+      of [0, 1]) unless ``subgradient`` says otherwise. For ``t > 0`` the
+      relaxation is smooth (C-infinity, or C1/C2/C3 for ramp/cubic/quintic) and
+      its derivative is the mode's step, ``heaviside(x, temperature=t)``.
+      ``x = +-inf`` gives ``inf``/``0`` with derivative 1/0; NaN propagates.
+      The derivative with respect to ``t`` is :math:`S(u) - u S'(u)`, which at
+      ``t = 0`` is its limit from above: ``S(0)`` at ``x == 0`` and 0 elsewhere.
+
+    Raises:
+      TypeError: if ``x`` is not floating point.
+      ValueError: for an unknown mode, a bad subgradient or a concrete negative
+        temperature.
+
+    Examples:
+      >>> import jax, softops as so
+      >>> float(so.relu(0.0))  # log(2), softplus at t = 1
+      0.6931471...
+      >>> float(so.relu(-2.0, temperature=0.0))
+      0.0
+      >>> float(jax.grad(so.relu)(0.0, temperature=0.0))  # the kink
+      0.0
+      >>> float(jax.grad(so.relu)(0.0, temperature=0.0, subgradient="right"))
+      1.0
+
+    References:
+      Dugas et al., "Incorporating second-order functional knowledge for better
+      option pricing", NeurIPS 2000 (softplus).
+    """
+    (x,), t, dtype = prepare("relu", ("x",), (x,), temperature)
+    fam = family(_checks.mode(mode, SMOOTH_MODES, "relu"))
+    c = resolve_subgradient(subgradient, 0.0, 1.0, "relu")
+
+    def soft(x, t):
+        hard = _relu_hard(x, c)
+        outer = jnp.where(x == 0, hard + t * fam.s0, hard)
+        return relax(x, t, (x,), lambda x, t: t * relu_kernel(fam, x / t), outer)
+
+    return finish(lambda x: _relu_hard(x, c), soft, (x, t), straight_through, dtype)
+
+
+# ----------------------------------------------------------------------------- abs
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
+def _abs_hard(x, c):
+    return jnp.abs(x)
+
+
+@_abs_hard.defjvp
+def _abs_hard_jvp(c, primals, tangents):
+    (x,), (dx,) = primals, tangents
+    g = jnp.where(x > 0, 1.0, jnp.where(x < 0, -1.0, c)).astype(x.dtype)
+    return _abs_hard(x, c), g * dx
+
+
+def abs(  # noqa: A001 - mirrors jnp.abs
+    x: ArrayLike,
+    /,
+    *,
+    temperature: ArrayLike = 1.0,
+    mode: str = "algebraic",
+    straight_through: bool = False,
+    subgradient: str | float = "min_norm",
+) -> Array:
+    r"""Absolute value ``|x|`` and its smooth relaxations.
+
+    Hard operator: :math:`|x|` (``jnp.abs``). Relaxation:
+    :math:`t\,(S(u) + S(-u) - 2S(0))`, :math:`u = x/t`, which is 0 at 0 and
+    :math:`|x| - 2S(0)\,t` far from 0. The default ``algebraic`` mode is
+    :math:`\sqrt{x^2 + t^2} - t` (so ``abs(x)`` equals ``sqrt(1 + x**2) - 1``
+    at ``t = 1``); ``ramp`` is the Huber function :math:`x^2/(2t)` for
+    :math:`|x| \le t`, :math:`|x| - t/2` beyond. Converges monotonically to
+    :math:`|x|` from below as :math:`t \to 0`; exactly :math:`|x|` at 0.
+
+    Args:
+      x: floating-point array.
+      temperature: non-negative, traced, broadcasts against ``x``.
+      mode: ``algebraic`` (default), ``logistic``, ``gaussian``, ``ramp``,
+        ``cubic`` or ``quintic``.
+      straight_through: hard value, relaxed derivative.
+      subgradient: derivative at 0 of the hard operator: ``"min_norm"`` (0),
+        ``"left"`` (-1), ``"right"`` (1) or a number in [-1, 1].
+
+    Returns:
+      An array of ``x``'s dtype, broadcast against ``temperature``.
+
+    Points of non-differentiability:
+      ``x == 0``: one-sided derivatives -1 and 1; ``jax.grad`` returns 0 at
+      ``temperature=0`` (minimum norm). For ``t > 0`` the relaxation is smooth
+      with derivative ``sign(x, temperature=t)``. ``+-inf`` give ``inf``; NaN
+      propagates. d/dt is :math:`2(S(-|u|) + |u| S'(-|u|) - S(0))`; at ``t = 0``
+      its limit ``-2 S(0)`` for ``x != 0`` and 0 at ``x == 0``.
+
+    Raises:
+      TypeError: non-floating ``x``. ValueError: unknown mode, bad subgradient,
+      concrete negative temperature.
+
+    Examples:
+      >>> import jax, softops as so
+      >>> float(so.abs(3.0, temperature=0.0)), round(float(so.abs(1.0)), 6)
+      (3.0, 0.414214)
+      >>> float(jax.grad(so.abs)(0.0, temperature=0.0))
+      0.0
+
+    References:
+      Huber, "Robust Estimation of a Location Parameter", 1964;
+      Charbonnier et al., "Two deterministic half-quadratic regularization
+      algorithms for computed imaging", ICIP 1994 (the algebraic form).
+    """
+    (x,), t, dtype = prepare("abs", ("x",), (x,), temperature)
+    fam = family(_checks.mode(mode, SMOOTH_MODES, "abs"))
+    c = resolve_subgradient(subgradient, -1.0, 1.0, "abs")
+
+    def soft(x, t):
+        hard = _abs_hard(x, c)
+        outer = jnp.where(x == 0, hard, hard - 2.0 * fam.s0 * t)
+        return relax(x, t, (x,), lambda x, t: t * abs_kernel(fam, x / t), outer)
+
+    return finish(lambda x: _abs_hard(x, c), soft, (x, t), straight_through, dtype)
+
+
+# ------------------------------------------------------------------ heaviside, sign
+@jax.custom_jvp
+def _jump(value):
+    return value
+
+
+_jump.defjvps(lambda g, ans, value: jnp.zeros_like(ans))
+
+
+def heaviside(
+    x: ArrayLike,
+    /,
+    *,
+    temperature: ArrayLike = 1.0,
+    mode: str = "logistic",
+    straight_through: bool = False,
+    at_zero: float = 0.5,
+) -> Array:
+    r"""The unit step ``1[x > 0]`` and its relaxations (sigmoids, surrogate gradients).
+
+    Hard operator: ``jnp.heaviside(x, at_zero)``: 0 for :math:`x<0`, 1 for
+    :math:`x>0`, ``at_zero`` at 0. Relaxation: the mode's CDF :math:`F(x/t)`
+    (``logistic``: ``jax.nn.sigmoid(x / t)``, the default; ``algebraic``,
+    ``gaussian``, ``ramp``, ``cubic``, ``quintic``). The spiking-network
+    surrogates ``arctan``, ``fast_sigmoid`` (SuperSpike), ``triangular`` and
+    ``boxcar`` are further modes: with ``straight_through=True`` the forward
+    pass spikes exactly and the backward pass uses the surrogate derivative
+    :math:`F'(x/t)/t`. Converges monotonically to the step away from 0.
+
+    Args:
+      x: floating-point array.
+      temperature: non-negative, traced, broadcasts against ``x``.
+      mode: one of the modes above.
+      straight_through: hard value, relaxed derivative.
+      at_zero: value of the hard step at exactly 0 (default 0.5, the midpoint
+        every relaxation passes through).
+
+    Returns:
+      An array of ``x``'s dtype in [0, 1], broadcast against ``temperature``.
+
+    Points of non-differentiability:
+      A jump at ``x == 0``; the hard operator's derivative is 0 everywhere,
+      including there (the derivative of a jump is 0, softops' rule). For
+      ``t > 0`` the derivative is :math:`F'(x/t)/t`, peaked at 0. ``+-inf`` give
+      1/0, NaN propagates. d/dt is :math:`-F'(u)\,u/t`, 0 in the limit ``t -> 0``.
+
+    Raises:
+      TypeError: non-floating ``x``. ValueError: unknown mode, concrete negative
+      temperature.
+
+    Examples:
+      >>> import jax, softops as so
+      >>> float(so.heaviside(0.0)), float(so.heaviside(-1.0, temperature=0.0))
+      (0.5, 0.0)
+      >>> spike = lambda v: so.heaviside(v, temperature=0.5, mode="fast_sigmoid", straight_through=True)
+      >>> float(spike(0.2)), float(jax.grad(spike)(0.0))
+      (1.0, 1.0)
+
+    References:
+      Zenke & Ganguli, "SuperSpike: Supervised learning in multilayer spiking
+      neural networks", 2018; Neftci et al., "Surrogate gradient learning in
+      spiking neural networks", 2019.
+    """
+    (x,), t, dtype = prepare("heaviside", ("x",), (x,), temperature)
+    fam = family(_checks.mode(mode, STEP_MODES, "heaviside"))
+    h0 = float(at_zero)
+
+    def hard(x):
+        return _jump(jnp.heaviside(x, jnp.asarray(h0, x.dtype)))
+
+    def soft(x, t):
+        return relax(x, t, (x,), lambda x, t: fam.cdf(x / t), hard(x))
+
+    return finish(hard, soft, (x, t), straight_through, dtype)
+
+
+def sign(
+    x: ArrayLike,
+    /,
+    *,
+    temperature: ArrayLike = 1.0,
+    mode: str = "logistic",
+    straight_through: bool = False,
+) -> Array:
+    r"""The sign function and its relaxations ``2 F(x / t) - 1``.
+
+    Hard operator: ``jnp.sign`` (-1, 0, 1). Relaxation: :math:`2F(x/t) - 1` for
+    the mode's CDF :math:`F` (``logistic``: :math:`\tanh(x / 2t)`;
+    ``algebraic``: :math:`x/\sqrt{x^2+t^2}`), the derivative of ``abs`` in the
+    same mode. Modes as :func:`heaviside`.
+
+    Args:
+      x: floating-point array.
+      temperature: non-negative, traced, broadcasts against ``x``.
+      mode: relaxation family (see :func:`heaviside`).
+      straight_through: hard value, relaxed derivative.
+
+    Returns:
+      An array of ``x``'s dtype in [-1, 1].
+
+    Points of non-differentiability:
+      A jump at ``x == 0``; ``jax.grad`` of the hard operator is 0 everywhere.
+      ``+-inf`` give +-1, NaN propagates.
+
+    Raises:
+      TypeError: non-floating ``x``. ValueError: unknown mode, concrete negative
+      temperature.
+
+    Examples:
+      >>> import jax, softops as so
+      >>> float(so.sign(-3.0, temperature=0.0)), float(so.sign(0.0))
+      (-1.0, 0.0)
+      >>> float(jax.grad(so.sign)(0.0, temperature=0.0))
+      0.0
+    """
+    (x,), t, dtype = prepare("sign", ("x",), (x,), temperature)
+    fam = family(_checks.mode(mode, STEP_MODES, "sign"))
+
+    def hard(x):
+        return _jump(jnp.sign(x))
+
+    def soft(x, t):
+        return relax(x, t, (x,), lambda x, t: 2.0 * fam.odd(x / t), hard(x))
+
+    return finish(hard, soft, (x, t), straight_through, dtype)
+
+
+# ---------------------------------------------------------------- maximum, minimum
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
+def _max_hard(a, b, lam):
+    return jnp.maximum(a, b)
+
+
+@_max_hard.defjvp
+def _max_hard_jvp(lam, primals, tangents):
+    (a, b), (da, db) = primals, tangents
+    wa = jnp.where(a > b, 1.0, jnp.where(a < b, 0.0, lam)).astype(a.dtype)
+    return _max_hard(a, b, lam), wa * da + (1.0 - wa) * db
+
+
+def _soft_max2(fam, a, b, t):
+    """Smoothed max(a, b) = max + t * tail(-|a - b| / t), branch-wise."""
+    ge = a >= b
+    return jnp.where(ge, a + t * fam.tail(scaled(b - a, t)), b + t * fam.tail(scaled(a - b, t)))
+
+
+def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn):
+    (a, b), t, dtype = prepare(op, ("a", "b"), (a, b), temperature)
+    fam = family(_checks.mode(mode, SMOOTH_MODES, op))
+    # ``left``/``right`` refer to moving ``a``; for minimum they mirror maximum's.
+    left, right = (0.0, 1.0) if sgn > 0 else (1.0, 0.0)
+    lam = resolve_subgradient(subgradient, left, right, op, tie=True)
+
+    def hard(a, b):
+        return sgn * _max_hard(sgn * a, sgn * b, lam)
+
+    def soft(a, b, t):
+        h = _max_hard(sgn * a, sgn * b, lam)
+        outer = jnp.where(a == b, h + t * fam.s0, h)
+        val = relax(sgn * (a - b), t, (sgn * a, sgn * b), lambda p, q, t: _soft_max2(fam, p, q, t), outer)
+        return sgn * val
+
+    return finish(hard, soft, (a, b, t), straight_through, dtype)
+
+
+def maximum(
+    a: ArrayLike,
+    b: ArrayLike,
+    /,
+    *,
+    temperature: ArrayLike = 1.0,
+    mode: str = "logistic",
+    straight_through: bool = False,
+    subgradient: str | float = "min_norm",
+) -> Array:
+    r"""Elementwise maximum of two arrays and its relaxations.
+
+    Hard operator: ``jnp.maximum(a, b)``. Relaxation: :math:`b + t\,S((a-b)/t)`
+    (symmetric in ``a`` and ``b``); ``logistic`` is
+    :math:`t \log(e^{a/t} + e^{b/t})`. It is computed as
+    :math:`\max(a,b) + t\,S(-|a-b|/t)`, so it never overflows and is exact for
+    far-apart inputs. Decreases monotonically to ``jnp.maximum`` as :math:`t\to 0`.
+
+    Args:
+      a, b: floating-point arrays (broadcast together).
+      temperature: non-negative, traced, broadcasts against the inputs.
+      mode: ``logistic`` (default), ``algebraic``, ``gaussian``, ``ramp``,
+        ``cubic``, ``quintic``.
+      straight_through: hard value, relaxed derivative.
+      subgradient: weight on ``a`` at a tie ``a == b`` (``b`` gets one minus
+        it): ``"min_norm"`` (0.5), ``"left"`` (0), ``"right"`` (1) or a number
+        in [0, 1].
+
+    Returns:
+      The broadcast result in the inputs' dtype.
+
+    Points of non-differentiability:
+      Ties ``a == b``: the gradient is split 0.5/0.5 by default (the
+      minimum-norm convex combination), where ``jnp.maximum`` also splits.
+      For ``t > 0`` the derivative w.r.t. ``a`` is :math:`F((a-b)/t)`.
+      Infinite inputs give the hard result; NaN propagates.
+
+    Raises:
+      TypeError: non-floating input. ValueError: unknown mode, bad subgradient,
+      concrete negative temperature.
+
+    Examples:
+      >>> import jax, softops as so
+      >>> float(so.maximum(1.0, 3.0, temperature=0.0))
+      3.0
+      >>> jax.grad(so.maximum, argnums=(0, 1))(2.0, 2.0, temperature=0.0)
+      (Array(0.5, dtype=float32, weak_type=True), Array(0.5, dtype=float32, weak_type=True))
+    """
+    return _extreme2("maximum", a, b, temperature, mode, straight_through, subgradient, 1.0)
+
+
+def minimum(
+    a: ArrayLike,
+    b: ArrayLike,
+    /,
+    *,
+    temperature: ArrayLike = 1.0,
+    mode: str = "logistic",
+    straight_through: bool = False,
+    subgradient: str | float = "min_norm",
+) -> Array:
+    r"""Elementwise minimum of two arrays and its relaxations, ``-maximum(-a, -b)``.
+
+    Hard operator: ``jnp.minimum(a, b)``; relaxation :math:`a - t\,S((a-b)/t)`
+    (``logistic``: :math:`-t\log(e^{-a/t} + e^{-b/t})`), increasing
+    monotonically to ``jnp.minimum`` as :math:`t \to 0`.
+
+    Args:
+      a, b: floating-point arrays (broadcast together).
+      temperature: non-negative, traced.
+      mode: as :func:`maximum`.
+      straight_through: hard value, relaxed derivative.
+      subgradient: weight on ``a`` at a tie: ``"min_norm"`` (0.5),
+        ``"left"`` (1: lowering ``a`` makes it the minimum), ``"right"`` (0) or
+        a number in [0, 1].
+
+    Returns:
+      The broadcast result in the inputs' dtype.
+
+    Points of non-differentiability:
+      Ties ``a == b``: split 0.5/0.5 by default. Infinite inputs give the hard
+      result; NaN propagates.
+
+    Raises:
+      TypeError, ValueError: as :func:`maximum`.
+
+    Examples:
+      >>> import jax, softops as so
+      >>> float(so.minimum(1.0, 3.0, temperature=0.0))
+      1.0
+      >>> float(jax.grad(so.minimum)(2.0, 2.0, temperature=0.0))
+      0.5
+    """
+    return _extreme2("minimum", a, b, temperature, mode, straight_through, subgradient, -1.0)
+
+
+# ---------------------------------------------------------------------------- clip
+@functools.partial(jax.custom_jvp, nondiff_argnums=(3, 4))
+def _clip_hard(x, lo, hi, c_lo, c_hi):
+    return jnp.clip(x, lo, hi)
+
+
+@_clip_hard.defjvp
+def _clip_hard_jvp(c_lo, c_hi, primals, tangents):
+    (x, lo, hi), (dx, dlo, dhi) = primals, tangents
+    one, zero = jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
+    # weight on x; the rest goes to the active bound
+    w_lo = jnp.where(x > lo, one, jnp.where(x < lo, zero, c_lo))
+    w_hi = jnp.where(x < hi, one, jnp.where(x > hi, zero, c_hi))
+    below = x <= lo
+    wx = jnp.where(below, w_lo, w_hi)
+    wlo = jnp.where(below, 1.0 - w_lo, zero)
+    whi = jnp.where(below, zero, 1.0 - w_hi)
+    return _clip_hard(x, lo, hi, c_lo, c_hi), wx * dx + wlo * dlo + whi * dhi
+
+
+def clip(
+    x: ArrayLike,
+    /,
+    lower: ArrayLike | None = None,
+    upper: ArrayLike | None = None,
+    *,
+    temperature: ArrayLike = 1.0,
+    mode: str = "logistic",
+    straight_through: bool = False,
+    subgradient: str | float = "min_norm",
+) -> Array:
+    r"""Clip ``x`` to ``[lower, upper]`` (either bound optional) and its relaxations.
+
+    Hard operator: ``jnp.clip(x, lower, upper)``. Relaxation: the two smoothed
+    kinks :math:`l + t\,S((x-l)/t) - t\,S((x-u)/t)`, evaluated from whichever
+    side is nearer so it is exact far from the band: ``clip(1e10, -1, 1)`` is
+    exactly 1 at every temperature. It stays inside ``[lower, upper]`` and
+    converges to the hard clip as :math:`t \to 0`. With one bound it is
+    :func:`maximum` (``x``, ``lower``) or :func:`minimum` (``x``, ``upper``).
+
+    Args:
+      x: floating-point array.
+      lower, upper: bounds (arrays or scalars, broadcast against ``x``), or
+        ``None``; concrete bounds must satisfy ``lower <= upper``.
+      temperature: non-negative, traced.
+      mode: ``logistic`` (default), ``algebraic``, ``gaussian``, ``ramp``,
+        ``cubic``, ``quintic``.
+      straight_through: hard value, relaxed derivative.
+      subgradient: derivative w.r.t. ``x`` at ``x == lower`` and ``x == upper``:
+        ``"min_norm"`` (0), ``"left"`` (0 at lower, 1 at upper), ``"right"``
+        (1 at lower, 0 at upper), or a number in [0, 1] (the bound gets one
+        minus it).
+
+    Returns:
+      An array of the inputs' dtype.
+
+    Points of non-differentiability:
+      Kinks at ``x == lower`` (one-sided derivatives 0 and 1) and
+      ``x == upper`` (1 and 0); by default ``jax.grad`` returns 0 w.r.t. ``x``
+      there and 1 w.r.t. the bound. ``+-inf`` give the bounds; NaN propagates.
+
+    Raises:
+      TypeError: non-floating input. ValueError: unknown mode, bad subgradient,
+      concrete ``lower > upper`` or negative temperature.
+
+    Examples:
+      >>> import jax, softops as so
+      >>> float(so.clip(1e10, -1.0, 1.0)), float(so.clip(0.5, 0.0, 1.0, temperature=0.0))
+      (1.0, 0.5)
+      >>> float(jax.grad(so.clip)(1.0, 0.0, 1.0, temperature=0.0))
+      0.0
+    """
+    if lower is None and upper is None:
+        (x,), t, dtype = prepare("clip", ("x",), (x,), temperature)
+        _checks.mode(mode, SMOOTH_MODES, "clip")
+        return finish(lambda x: x, lambda x, t: x + 0 * t, (x, t), straight_through, dtype)
+    c_lo = resolve_subgradient(subgradient, 0.0, 1.0, "clip")
+    c_hi = resolve_subgradient(subgradient, 1.0, 0.0, "clip")
+    # One bound: clip is maximum(x, lower) or minimum(x, upper), with clip's rule
+    # at the bound (a number: the weight on x) rather than the tie split.
+    if lower is None:
+        return minimum(x, upper, temperature=temperature, mode=mode,
+                       straight_through=straight_through, subgradient=c_hi)
+    if upper is None:
+        return maximum(x, lower, temperature=temperature, mode=mode,
+                       straight_through=straight_through, subgradient=c_lo)
+    (x, lo, hi), t, dtype = prepare("clip", ("x", "lower", "upper"), (x, lower, upper), temperature)
+    if _checks.is_concrete(lo) and _checks.is_concrete(hi) and bool(np.any(np.asarray(lo) > np.asarray(hi))):
+        raise ValueError("clip expects lower <= upper")
+    fam = family(_checks.mode(mode, SMOOTH_MODES, "clip"))
+
+    def hard(x, lo, hi):
+        return _clip_hard(x, lo, hi, c_lo, c_hi)
+
+    def kernel(x, lo, hi, t):
+        S = lambda z: t * relu_kernel(fam, scaled(z, t))  # noqa: E731
+        mid = lo + 0.5 * (hi - lo)
+        from_lo = lo + S(x - lo) - S(x - hi)
+        from_hi = hi - S(hi - x) + S(lo - x)
+        return jnp.clip(jnp.where(x < mid, from_lo, from_hi), lo, hi)
+
+    def soft(x, lo, hi, t):
+        h = hard(x, lo, hi)
+        outer = jnp.where(x == lo, h + t * fam.s0, jnp.where(x == hi, h - t * fam.s0, h))
+        z = jnp.minimum(jnp.abs(x - lo), jnp.abs(x - hi))
+        return relax(z, t, (x, lo, hi), kernel, outer)
+
+    return finish(hard, soft, (x, lo, hi, t), straight_through, dtype)
+
+
+# ------------------------------------------------------------------------ registry
+def _np_relu(x):
+    return np.maximum(x, 0)
+
+
+register(OperatorInfo(
+    name="relu", fn=relu, hard=jax.nn.relu, family="elementwise", kind="relu-like",
+    modes=_modes(SMOOTH_MODES, 1), default_mode="logistic",
+    kinks=(Kink("x == 0", "kink", 0.0, 1.0, (0.0,)),), sample=_sample1,
+))
+register(OperatorInfo(
+    name="abs", fn=abs, hard=jnp.abs, family="elementwise", kind="relu-like",
+    modes=_modes(SMOOTH_MODES, 1), default_mode="algebraic",
+    kinks=(Kink("x == 0", "kink", -1.0, 1.0, (0.0,)),), sample=_sample1,
+    notes="abs(0) == 0 in every mode; far from 0 the relaxation is |x| - 2 S(0) t.",
+))
+register(OperatorInfo(
+    name="heaviside", fn=heaviside, hard=lambda x: jnp.heaviside(x, jnp.asarray(0.5, x.dtype)),
+    family="elementwise", kind="step-like", modes=_modes(STEP_MODES), default_mode="logistic",
+    kinks=(Kink("x == 0", "jump", 0.0, 0.0, (0.0,)),), sample=_sample1, subgradient=False,
+))
+register(OperatorInfo(
+    name="sign", fn=sign, hard=jnp.sign, family="elementwise", kind="step-like",
+    modes=_modes(STEP_MODES), default_mode="logistic",
+    kinks=(Kink("x == 0", "jump", 0.0, 0.0, (0.0,)),), sample=_sample1, subgradient=False,
+))
+register(OperatorInfo(
+    name="maximum", fn=maximum, hard=jnp.maximum, family="elementwise", kind="relu-like",
+    modes=_modes(SMOOTH_MODES, 1), default_mode="logistic",
+    kinks=(Kink("a == b", "tie", 0.0, 1.0, (1.0, 1.0)),), sample=_sample2,
+))
+register(OperatorInfo(
+    name="minimum", fn=minimum, hard=jnp.minimum, family="elementwise", kind="relu-like",
+    modes=_modes(SMOOTH_MODES, 1), default_mode="logistic",
+    kinks=(Kink("a == b", "tie", 1.0, 0.0, (1.0, 1.0)),), sample=_sample2,
+))
+register(OperatorInfo(
+    name="clip", fn=clip, hard=jnp.clip, family="elementwise", kind="relu-like",
+    modes=_modes(SMOOTH_MODES, 1), default_mode="logistic",
+    kinks=(Kink("x == lower", "kink", 0.0, 1.0, (-1.0, -1.0, 1.0)),
+           Kink("x == upper", "kink", 1.0, 0.0, (1.0, -1.0, 1.0))),
+    sample=lambda key, dtype: ((_sample1(key, dtype)[0][0], np.asarray(-1.0, dtype), np.asarray(1.0, dtype)), {}),
+))
+del math

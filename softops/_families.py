@@ -1,0 +1,224 @@
+"""Relaxation families: the smooth step kernels behind every mode.
+
+A family is a cumulative distribution ``cdf(u)`` of a symmetric density ``pdf``
+(the smoothed step) together with its integral ``tail(v) = int_{-inf}^v cdf``
+evaluated on ``v <= 0`` only (the smoothed relu below its kink, which is where
+it is small and can be computed without cancellation). Every operator with
+temperature ``t`` evaluates these at ``u = x / t``:
+
+* step-like operators use ``cdf(x / t)``;
+* relu-like operators use ``t * S(x / t)`` with ``S(u) = max(u, 0) + tail(-|u|)``.
+
+Symmetry gives ``cdf(-u) = 1 - cdf(u)`` and ``S(u) - S(-u) = u``; each kernel
+below is written branch-wise from those identities so that it is accurate on
+both sides and has a finite derivative of every order for all finite ``u``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+from jax.scipy.special import ndtr
+
+Kernel = Callable[[jax.Array], jax.Array]
+
+
+@dataclasses.dataclass(frozen=True)
+class Family:
+    """One relaxation family (one ``mode`` value)."""
+
+    name: str
+    cdf: Kernel
+    tail: Kernel | None
+    """``S(v)`` for ``v <= 0``; ``None`` when the density has no finite mean."""
+    s0: float
+    """``S(0)``: the relu relaxation's value at 0 in units of the temperature."""
+    smoothness: float
+    """Differentiability class of ``cdf`` (``math.inf`` for C-infinity)."""
+    support: float | None
+    """Half-width of the density's support in units of ``t``; ``None`` if unbounded."""
+    description: str
+    odd: Kernel
+    """``cdf(u) - 1/2``, accurate near ``u = 0`` (an odd function)."""
+
+
+def _split(u: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Double-where helper: the negative and non-negative halves of ``u``."""
+    neg = u < 0
+    zero = jnp.zeros_like(u)
+    return neg, jnp.where(neg, u, zero), jnp.where(neg, zero, u)
+
+
+# --- logistic: C-infinity, the textbook sigmoid / softplus --------------------------
+def _logistic_cdf(u):
+    return jax.nn.sigmoid(u)
+
+
+def _logistic_tail(v):
+    return jax.nn.softplus(v)
+
+
+# --- algebraic: built on sqrt(u^2 + 1) ----------------------------------------------
+def _algebraic_cdf(u):
+    neg, un, up = _split(u)
+    hn = jnp.hypot(1.0, un).astype(u.dtype)
+    hp = jnp.hypot(1.0, up).astype(u.dtype)
+    # 1/2 (1 + u / h) written without cancellation on each side.
+    lower = 0.5 / (hn * (hn - un))
+    upper = 1.0 - 0.5 / (hp * (hp + up))
+    return jnp.where(neg, lower, upper)
+
+
+def _algebraic_tail(v):
+    # (v + sqrt(1 + v^2)) / 2 = 1 / (2 (sqrt(1 + v^2) - v)), exact for v <= 0.
+    return 0.5 / (jnp.hypot(1.0, v).astype(v.dtype) - v)
+
+
+# --- gaussian: normal CDF -----------------------------------------------------------
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _gaussian_cdf(u):
+    return ndtr(u)
+
+
+def _gaussian_tail(v):
+    return v * ndtr(v) + _INV_SQRT_2PI * jnp.exp(-0.5 * v * v)
+
+
+# --- compactly supported piecewise polynomials on [-1, 1] ----------------------------
+def _unit(u):
+    """(u + 1) / 2 clamped to [0, 1] with a zero derivative outside (-1, 1)."""
+    inside = jnp.abs(u) < 1
+    v = (jnp.where(inside, u, 0.0) + 1.0) / 2.0
+    return inside, jnp.where(inside, v, jnp.where(u >= 1, 1.0, 0.0).astype(u.dtype))
+
+
+def _ramp_cdf(u):
+    return _unit(u)[1]
+
+
+def _ramp_tail(v):
+    return jnp.square(_unit(v)[1])
+
+
+def _cubic_cdf(u):
+    v = _unit(u)[1]
+    return v * v * (3.0 - 2.0 * v)
+
+
+def _cubic_tail(v):
+    w = _unit(v)[1]
+    return w**3 * (2.0 - w)
+
+
+def _quintic_cdf(u):
+    v = _unit(u)[1]
+    return v**3 * (10.0 + v * (-15.0 + 6.0 * v))
+
+
+def _quintic_tail(v):
+    w = _unit(v)[1]
+    return w**4 * (5.0 + w * (-6.0 + 2.0 * w))
+
+
+# --- surrogate-gradient kernels for spiking networks (step-like operators only) -----
+def _arctan_cdf(u):
+    return 0.5 + jnp.arctan(0.5 * math.pi * u) / math.pi
+
+
+def _fast_sigmoid_cdf(u):
+    return 0.5 * (1.0 + u / (1.0 + jnp.abs(u)))
+
+
+def _triangular_cdf(u):
+    neg, un, up = _split(jnp.clip(u, -1.0, 1.0))
+    return jnp.where(neg, 0.5 * jnp.square(1.0 + un), 1.0 - 0.5 * jnp.square(1.0 - up))
+
+
+def _triangular_tail(v):
+    return jnp.maximum(1.0 + v, 0.0) ** 3 / 6.0
+
+
+def _clip1(u):
+    return jnp.clip(u, -1.0, 1.0)
+
+
+_ODD = {
+    "logistic": lambda u: 0.5 * jnp.tanh(0.5 * u),
+    "algebraic": lambda u: 0.5 * u / jnp.hypot(1.0, u).astype(u.dtype),
+    "gaussian": lambda u: 0.5 * jax.scipy.special.erf(u * (1.0 / math.sqrt(2.0))),
+    "ramp": lambda u: 0.5 * _clip1(u),
+    "cubic": lambda u: 0.25 * _clip1(u) * (3.0 - jnp.square(_clip1(u))),
+    "quintic": lambda u: (lambda w: w * (15.0 + w * w * (-10.0 + 3.0 * w * w)) / 16.0)(_clip1(u)),
+    "arctan": lambda u: jnp.arctan(0.5 * math.pi * u) / math.pi,
+    "fast_sigmoid": lambda u: 0.5 * u / (1.0 + jnp.abs(u)),
+    "triangular": lambda u: (lambda w: w - 0.5 * w * jnp.abs(w))(_clip1(u)),
+}
+_ODD["boxcar"] = _ODD["ramp"]
+
+FAMILIES: dict[str, Family] = {
+    f.name: f
+    for f in (
+        Family("logistic", _logistic_cdf, _logistic_tail, math.log(2.0), math.inf, None,
+               "logistic sigmoid / softplus (C-infinity)",
+               _ODD["logistic"]),
+        Family("algebraic", _algebraic_cdf, _algebraic_tail, 0.5, math.inf, None,
+               "(1 + u / sqrt(1 + u^2)) / 2 and its integral (C-infinity, polynomial tails)",
+               _ODD["algebraic"]),
+        Family("gaussian", _gaussian_cdf, _gaussian_tail, _INV_SQRT_2PI, math.inf, None,
+               "standard normal CDF (C-infinity)",
+               _ODD["gaussian"]),
+        Family("ramp", _ramp_cdf, _ramp_tail, 0.25, 0, 1.0,
+               "linear ramp on [-t, t]: C0 step, Huber-like relu",
+               _ODD["ramp"]),
+        Family("cubic", _cubic_cdf, _cubic_tail, 3.0 / 16.0, 1, 1.0,
+               "cubic smoothstep on [-t, t]: C1 step",
+               _ODD["cubic"]),
+        Family("quintic", _quintic_cdf, _quintic_tail, 5.0 / 32.0, 2, 1.0,
+               "quintic smootherstep on [-t, t]: C2 step",
+               _ODD["quintic"]),
+        Family("arctan", _arctan_cdf, None, math.nan, math.inf, None,
+               "arctan surrogate, 1/2 + arctan(pi u / 2) / pi (Fang et al. 2021)",
+               _ODD["arctan"]),
+        Family("fast_sigmoid", _fast_sigmoid_cdf, None, math.nan, 1, None,
+               "fast sigmoid / SuperSpike surrogate, derivative 1/(2 (1 + |u|)^2)",
+               _ODD["fast_sigmoid"]),
+        Family("triangular", _triangular_cdf, _triangular_tail, 1.0 / 6.0, 1, 1.0,
+               "triangular surrogate, derivative max(0, 1 - |u|)",
+               _ODD["triangular"]),
+        Family("boxcar", _ramp_cdf, _ramp_tail, 0.25, 0, 1.0,
+               "boxcar surrogate, derivative 1/2 on [-1, 1] (the ramp family)",
+               _ODD["boxcar"]),
+    )
+}
+
+#: Modes every relu-like and step-like operator offers (finite-mean densities).
+SMOOTH_MODES: tuple[str, ...] = ("logistic", "algebraic", "gaussian", "ramp", "cubic", "quintic")
+#: Extra modes for the step-like operators used as spiking nonlinearities.
+SURROGATE_MODES: tuple[str, ...] = ("arctan", "fast_sigmoid", "triangular", "boxcar")
+STEP_MODES: tuple[str, ...] = SMOOTH_MODES + SURROGATE_MODES
+
+
+def family(name: str) -> Family:
+    return FAMILIES[name]
+
+
+def relu_kernel(fam: Family, u: jax.Array) -> jax.Array:
+    """``S(u)``, the family's smoothed relu in units of ``t``, branch-wise stable."""
+    assert fam.tail is not None
+    neg, un, up = _split(u)
+    return jnp.where(neg, fam.tail(un), up + fam.tail(-up))
+
+
+def abs_kernel(fam: Family, u: jax.Array) -> jax.Array:
+    """``S(u) + S(-u) - 2 S(0)``: the smoothed abs, 0 at 0, in units of ``t``."""
+    assert fam.tail is not None
+    neg, un, up = _split(u)
+    lower = -un + 2.0 * fam.tail(un)
+    upper = up + 2.0 * fam.tail(-up)
+    return jnp.where(neg, lower, upper) - 2.0 * fam.s0

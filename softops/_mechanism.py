@@ -1,0 +1,154 @@
+"""The machinery every operator shares.
+
+* :func:`relax` evaluates a relaxation only where it differs from its far-field
+  form, with the "double where" so that neither its value nor any derivative
+  sees a division by a zero temperature or an overflowing ``x / t``.
+* :func:`straight_through` gives the hard value with the soft derivative.
+* :func:`resolve_subgradient` turns the user's ``subgradient=`` choice into the
+  number a hard operator's JVP uses at a kink.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+# Beyond |x / t| > SATURATION[dtype] every finite-mean family equals its
+# far-field form to working precision (polynomial tails: relative error
+# ~ 1/(4 L^2) < eps), and x / t is guaranteed not to overflow below it.
+SATURATION = {jnp.dtype(jnp.float32): 1e6, jnp.dtype(jnp.float64): 1e12}
+
+
+def saturation(dtype: Any) -> float:
+    return SATURATION[jnp.dtype(dtype)]
+
+
+def relax(
+    z: jax.Array,
+    t: jax.Array,
+    args: Sequence[jax.Array],
+    soft: Callable[..., jax.Array],
+    outer: jax.Array,
+) -> jax.Array:
+    """``soft(*args, t)`` where ``0 < t`` and ``|z| <= L t``; ``outer`` elsewhere.
+
+    ``z`` is the (signed) distance to the operator's nearest kink or jump, so
+    the soft branch only ever sees ``|z / t| <= L``. Outside that region (and
+    at ``t == 0``, and for non-finite ``z``) ``outer`` is used: the hard value
+    plus, for relu-like operators, its first-order term in ``t``. The soft
+    branch receives benign inputs (0 and ``t = 1``) where it is not selected,
+    so its derivatives there are finite and are masked to exactly zero.
+    """
+    L = saturation(t.dtype)
+    mask = (t > 0) & (jnp.abs(z) <= L * t)
+    zero = jnp.zeros((), t.dtype)
+    safe_args = [jnp.where(mask, a, zero) for a in args]
+    safe_t = jnp.where(mask, t, jnp.ones((), t.dtype))
+    return jnp.where(mask, soft(*safe_args, safe_t), outer)
+
+
+def straight_through(hard_fn: Callable[..., Any], soft_fn: Callable[..., Any], *args: Any) -> Any:
+    """Return ``hard_fn(*args)`` exactly, differentiated as ``soft_fn``.
+
+    Built on ``custom_jvp`` (not ``hard + stop_gradient(soft) - ...``) so the
+    value is the hard operator bit for bit and forward mode, reverse mode and
+    higher derivatives all see the soft derivative.
+    """
+
+    @jax.custom_jvp
+    def st(*a):
+        return hard_fn(*a)
+
+    @st.defjvp
+    def st_jvp(primals, tangents):
+        _, tangent_out = jax.jvp(soft_fn, primals, tangents)
+        return hard_fn(*primals), tangent_out
+
+    return st(*args)
+
+
+SUBGRADIENT_CHOICES = ("min_norm", "left", "right")
+
+
+def resolve_subgradient(
+    choice: Any, left: float, right: float, op: str, *, tie: bool = False
+) -> float:
+    """The derivative a hard operator reports at a kink with one-sided ``left``/``right``.
+
+    ``"min_norm"`` (the default everywhere) is the element of the Clarke
+    subdifferential ``[min(left, right), max(left, right)]`` closest to 0;
+    ``"left"``/``"right"`` are the one-sided derivatives; a number must lie in
+    that interval. For a tie of two arguments (``tie=True``) the value is the
+    weight on the first argument and ``"min_norm"`` splits equally (0.5), the
+    minimum-norm element of the joint subdifferential ``{(w, 1 - w)}``.
+    """
+    lo, hi = min(left, right), max(left, right)
+    if isinstance(choice, str):
+        if choice == "min_norm":
+            return 0.5 * (lo + hi) if tie else float(min(max(0.0, lo), hi))
+        if choice == "left":
+            return float(left)
+        if choice == "right":
+            return float(right)
+        raise ValueError(
+            f"{op}: unknown subgradient {choice!r}; expected 'min_norm', 'left', 'right' or a number"
+        )
+    if isinstance(choice, bool) or not isinstance(choice, int | float):
+        raise TypeError(f"{op} expects subgradient to be a string or a Python number, got {choice!r}")
+    if not lo <= choice <= hi:
+        raise ValueError(f"{op}: subgradient {choice!r} is outside the subdifferential [{lo}, {hi}]")
+    return float(choice)
+
+
+def scaled(z: jax.Array, t: jax.Array) -> jax.Array:
+    """``z / t`` with ``|z / t|`` clamped to the saturation bound (never overflows).
+
+    Only for use where ``t > 0``. Beyond the bound every kernel is saturated,
+    so the clamp (with its zero derivative) changes nothing at working precision.
+    """
+    bound = saturation(t.dtype) * t
+    return jnp.where(jnp.abs(z) <= bound, z, jnp.sign(z) * bound) / t
+
+
+def prepare(op: str, names: Sequence[str], arrays: Sequence[Any], temperature: Any):
+    """Validate float inputs and temperature; return them in the working dtype.
+
+    Returns ``(arrays, t, dtype)`` where ``dtype`` is the result dtype (the
+    inputs' common float dtype) and the arrays and ``t`` are cast to the
+    working dtype (float32 for float16/bfloat16 inputs).
+    """
+    from softops import _checks
+
+    xs = [_checks.as_float_array(a, op, n) for a, n in zip(arrays, names, strict=True)]
+    dtype = _checks.result_dtype(*xs)
+    w = _checks.working_dtype(dtype)
+    t = _checks.temperature(temperature, op, w)
+    return [x.astype(w) for x in xs], t, dtype
+
+
+def finish(
+    hard: Callable[..., jax.Array],
+    soft: Callable[..., jax.Array],
+    args: Sequence[jax.Array],
+    use_straight_through: bool,
+    dtype: Any,
+) -> jax.Array:
+    """Evaluate the soft operator (or hard forward / soft backward) and cast back.
+
+    ``soft`` takes ``(*args, t)``; ``hard`` takes ``args`` without ``t``. The
+    result is broadcast against the temperature, as the soft path would be.
+    """
+    if use_straight_through:
+        out = straight_through(lambda *a: _broadcast_hard(hard, a), soft, *args)
+    else:
+        out = soft(*args)
+    return out.astype(dtype)
+
+
+def _broadcast_hard(hard, args):
+    *xs, t = args
+    out = hard(*xs)
+    return jnp.broadcast_to(out, jnp.broadcast_shapes(out.shape, t.shape))
