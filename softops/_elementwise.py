@@ -12,7 +12,7 @@ import numpy as np
 
 from softops import _checks
 from softops._families import SMOOTH_MODES, STEP_MODES, abs_kernel, family, relu_kernel
-from softops._mechanism import finish, prepare, relax, resolve_subgradient, scaled
+from softops._mechanism import finish, prepare, ratio, relax, resolve_subgradient, scaled
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -113,7 +113,7 @@ def relu(
     def soft(x, t):
         hard = _relu_hard(x, c)
         outer = jnp.where(x == 0, hard + t * fam.s0, hard)
-        return relax(x, t, (x,), lambda x, t: t * relu_kernel(fam, x / t), outer)
+        return relax(x, t, (x,), lambda x, t: t * relu_kernel(fam, ratio(x, t)), outer)
 
     return finish(lambda x: _relu_hard(x, c), soft, (x, t), straight_through, dtype)
 
@@ -192,7 +192,7 @@ def abs(  # noqa: A001 - mirrors jnp.abs
     def soft(x, t):
         hard = _abs_hard(x, c)
         outer = jnp.where(x == 0, hard, hard - 2.0 * fam.s0 * t)
-        return relax(x, t, (x,), lambda x, t: t * abs_kernel(fam, x / t), outer)
+        return relax(x, t, (x,), lambda x, t: t * abs_kernel(fam, ratio(x, t)), outer)
 
     return finish(lambda x: _abs_hard(x, c), soft, (x, t), straight_through, dtype)
 
@@ -268,7 +268,7 @@ def heaviside(
         return _jump(jnp.heaviside(x, jnp.asarray(h0, x.dtype)))
 
     def soft(x, t):
-        return relax(x, t, (x,), lambda x, t: fam.cdf(x / t), hard(x))
+        return relax(x, t, (x,), lambda x, t: fam.cdf(ratio(x, t)), hard(x))
 
     return finish(hard, soft, (x, t), straight_through, dtype)
 
@@ -319,7 +319,7 @@ def sign(
         return _jump(jnp.sign(x))
 
     def soft(x, t):
-        return relax(x, t, (x,), lambda x, t: 2.0 * fam.odd(x / t), hard(x))
+        return relax(x, t, (x,), lambda x, t: 2.0 * fam.odd(ratio(x, t)), hard(x))
 
     return finish(hard, soft, (x, t), straight_through, dtype)
 

@@ -22,8 +22,20 @@ import jax.numpy as jnp
 SATURATION = {jnp.dtype(jnp.float32): 1e6, jnp.dtype(jnp.float64): 1e12}
 
 
+# Below this temperature the relaxation is evaluated in its far-field form (the
+# hard value plus its first-order term in t). It differs from the relaxation by
+# at most ~t there (< 1e-18 absolute in float32), and it keeps t * t a normal
+# number in the soft branch: XLA rewrites (z / t) / t as z / (t * t), which
+# underflows to 0 / 0 for t ~ 1e-30 in float32 otherwise.
+MIN_TEMPERATURE = {jnp.dtype(jnp.float32): 1e-18, jnp.dtype(jnp.float64): 1e-150}
+
+
 def saturation(dtype: Any) -> float:
     return SATURATION[jnp.dtype(dtype)]
+
+
+def min_temperature(dtype: Any) -> float:
+    return MIN_TEMPERATURE[jnp.dtype(dtype)]
 
 
 def relax(
@@ -33,7 +45,7 @@ def relax(
     soft: Callable[..., jax.Array],
     outer: jax.Array,
 ) -> jax.Array:
-    """``soft(*args, t)`` where ``0 < t`` and ``|z| <= L t``; ``outer`` elsewhere.
+    """``soft(*args, t)`` where ``t_min < t`` and ``|z| <= L t``; ``outer`` elsewhere.
 
     ``z`` is the (signed) distance to the operator's nearest kink or jump, so
     the soft branch only ever sees ``|z / t| <= L``. Outside that region (and
@@ -43,7 +55,7 @@ def relax(
     so its derivatives there are finite and are masked to exactly zero.
     """
     L = saturation(t.dtype)
-    mask = (t > 0) & (jnp.abs(z) <= L * t)
+    mask = (t > min_temperature(t.dtype)) & (jnp.abs(z) <= L * t)
     zero = jnp.zeros((), t.dtype)
     safe_args = [jnp.where(mask, a, zero) for a in args]
     safe_t = jnp.where(mask, t, jnp.ones((), t.dtype))
@@ -103,14 +115,31 @@ def resolve_subgradient(
     return float(choice)
 
 
+@jax.custom_jvp
+def ratio(z: jax.Array, t: jax.Array) -> jax.Array:
+    """``z / t`` whose derivatives never form ``t ** -2``.
+
+    jax differentiates ``z / t`` w.r.t. ``t`` as ``-z * t ** -2``, which
+    overflows to inf (and then NaN) for tiny temperatures even where ``z / t``
+    is small. Here the derivative is ``-(z / t) / t``, again a ratio.
+    """
+    return z / t
+
+
+ratio.defjvps(
+    lambda dz, ans, z, t: ratio(dz, t),
+    lambda dt, ans, z, t: -ratio(ans, t) * dt,
+)
+
+
 def scaled(z: jax.Array, t: jax.Array) -> jax.Array:
     """``z / t`` with ``|z / t|`` clamped to the saturation bound (never overflows).
 
-    Only for use where ``t > 0``. Beyond the bound every kernel is saturated,
+    Only for use where ``t >= MIN_TEMPERATURE`` (inside :func:`relax`'s soft branch). Beyond the bound every kernel is saturated,
     so the clamp (with its zero derivative) changes nothing at working precision.
     """
     bound = saturation(t.dtype) * t
-    return jnp.where(jnp.abs(z) <= bound, z, jnp.sign(z) * bound) / t
+    return ratio(jnp.where(jnp.abs(z) <= bound, z, jnp.sign(z) * bound), t)
 
 
 def prepare(op: str, names: Sequence[str], arrays: Sequence[Any], temperature: Any):

@@ -1,0 +1,356 @@
+"""Checks every registered operator must pass, generated from the registry.
+
+An operator added to the registry is covered here automatically: exact hard
+values at temperature 0, NumPy references, gradients against finite
+differences, extremes, NaN/inf, dtypes, transformations, convergence,
+straight-through, pinned subgradients at kinks and input validation.
+"""
+
+import math
+
+import chex
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import softops as so
+from tests.references import ALL as REFERENCES
+
+OPS = dict(so.operators())
+NAMES = sorted(OPS)
+OP_MODES = [(n, m) for n in NAMES for m in OPS[n].modes]
+F64 = jnp.float64
+
+# One tolerance table (rtol, atol) against a float64 computation, per dtype.
+TOL = {
+    jnp.dtype(jnp.float16): (2e-2, 2e-2),
+    jnp.dtype(jnp.bfloat16): (6e-2, 6e-2),
+    jnp.dtype(jnp.float32): (2e-5, 2e-5),
+    jnp.dtype(jnp.float64): (1e-9, 1e-10),
+}
+# Public names that are registry tools or utilities rather than operators.
+NOT_OPERATORS = {"Kink", "OperatorInfo", "info", "kinks", "operators", "check_temperature"}
+
+
+def sample(name, dtype=np.float32, seed=0):
+    args, kwargs = OPS[name].sample(jax.random.PRNGKey(seed), dtype)
+    return tuple(jnp.asarray(a) for a in args), dict(kwargs)
+
+
+def call(name, args, kwargs, t, mode=None, **extra):
+    info = OPS[name]
+    return info.fn(*args, temperature=t, mode=mode or info.default_mode, **kwargs, **extra)
+
+
+def float_leaves(tree):
+    return [x for x in jax.tree_util.tree_leaves(tree) if jnp.issubdtype(x.dtype, jnp.inexact)]
+
+
+def scalarise(tree):
+    return sum(jnp.sum(x) for x in float_leaves(tree))
+
+
+def assert_tree_equal(a, b):
+    la, lb = jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)
+    assert len(la) == len(lb)
+    for x, y in zip(la, lb, strict=True):
+        assert x.dtype == y.dtype, (x.dtype, y.dtype)
+        np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+
+
+def assert_tree_close(a, b, dtype=jnp.float64):
+    rtol, atol = TOL[jnp.dtype(dtype)]
+    for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b), strict=True):
+        np.testing.assert_allclose(np.asarray(x, np.float64), np.asarray(y, np.float64), rtol=rtol, atol=atol)
+
+
+def all_finite(tree):
+    return all(bool(jnp.all(jnp.isfinite(x))) for x in float_leaves(tree))
+
+
+# ------------------------------------------------------------------ the registry
+def test_every_public_operator_is_registered():
+    public = {n for n in so.__all__ if callable(getattr(so, n))} - NOT_OPERATORS
+    assert public - set(OPS) == set(), "public functions missing from the registry"
+    for name, info in OPS.items():
+        assert getattr(so, name) is info.fn
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_registry_entry_is_complete(name):
+    info = OPS[name]
+    assert name in REFERENCES, f"{name} has no NumPy reference in tests/references"
+    doc = info.fn.__doc__ or ""
+    for section in ("Points of non-differentiability", "Args:", "Returns:", "Examples:"):
+        assert section in doc, f"{name}'s docstring lacks {section!r}"
+    assert info.kinks, f"{name} declares no points of non-differentiability"
+    assert so.kinks(info.fn) == info.kinks and so.kinks(name) == info.kinks
+
+
+# ------------------------------------------------------------ temperature zero
+@pytest.mark.parametrize("name", NAMES)
+def test_temperature_zero_is_the_hard_operator_bit_for_bit(name):
+    info = OPS[name]
+    args, kwargs = sample(name)
+    hard = info.hard(*args, **kwargs)
+    for mode in info.modes:
+        assert_tree_equal(call(name, args, kwargs, 0.0, mode), hard)
+    traced = jax.jit(lambda t, *a: call(name, a, kwargs, t))(jnp.float32(0.0), *args)
+    assert_tree_equal(traced, hard)
+
+
+# --------------------------------------------------------------- NumPy values
+@pytest.mark.parametrize(("name", "mode"), OP_MODES)
+def test_values_match_numpy_reference(name, mode, x64):
+    args, kwargs = sample(name, np.float64)
+    for t in (0.5, 1.0, 2.0):
+        got = call(name, args, kwargs, t, mode)
+        want = REFERENCES[name](tuple(np.asarray(a) for a in args), kwargs, t, mode)
+        assert_tree_close(got, want)
+
+
+# ------------------------------------------------------------------- gradients
+def check_derivatives(f, x, t, order, eps=1e-6, rtol=1e-5, atol=1e-6):
+    """What ``jax.test_util.check_grads`` checks, with every transform jitted.
+
+    Forward mode against central differences along a random direction in
+    ``(x, t)``; reverse mode against forward mode through the adjoint identity
+    ``<u, J v> == <J^T u, v>``; for ``order == 2`` the forward derivative of
+    the forward derivative against differences of it. (check_grads itself
+    re-traces eagerly on every evaluation, which costs minutes over the registry.)
+    """
+    rng = np.random.default_rng(0)
+    vx, vt = jnp.asarray(rng.normal(size=x.shape)), jnp.float64(1.0)
+    flat = lambda x, t: jnp.concatenate([l.reshape(-1) for l in float_leaves(f(x, t))])
+    jvp = jax.jit(lambda x, t: jax.jvp(flat, (x, t), (vx, vt))[1])
+    fd = (flat(x + eps * vx, t + eps * vt) - flat(x - eps * vx, t - eps * vt)) / (2 * eps)
+    np.testing.assert_allclose(jvp(x, t), fd, rtol=rtol, atol=atol)
+    u = jnp.asarray(rng.normal(size=fd.shape))
+    gx, gt = jax.jit(lambda x, t: jax.vjp(flat, x, t)[1](u))(x, t)
+    np.testing.assert_allclose(jnp.vdot(gx, vx) + gt * vt, jnp.vdot(u, jvp(x, t)), rtol=1e-9, atol=1e-9)
+    if order >= 2:
+        jvp2 = jax.jit(lambda x, t: jax.jvp(jvp, (x, t), (vx, vt))[1])
+        fd2 = (jvp(x + eps * vx, t + eps * vt) - jvp(x - eps * vx, t - eps * vt)) / (2 * eps)
+        np.testing.assert_allclose(jvp2(x, t), fd2, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize(("name", "mode"), OP_MODES)
+def test_gradients_match_finite_differences(name, mode, x64):
+    info = OPS[name]
+    args, kwargs = sample(name, np.float64)
+    order = 2 if info.modes[mode] >= 2 else 1
+    f = lambda x, t: call(name, (x, *args[1:]), kwargs, t, mode)
+    check_derivatives(f, args[0], jnp.float64(0.7), order)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_temperature_derivative_is_finite_and_right_near_zero(name, x64):
+    args, kwargs = sample(name, np.float64)
+    f = jax.jit(lambda t: scalarise(call(name, args, kwargs, t)))
+    for t0 in (0.0, 1e-30):
+        g = jax.jit(jax.grad(f))(jnp.float64(t0))
+        assert bool(jnp.isfinite(g)), (t0, g)
+    # At t = 0 the derivative is the one-sided limit from above.
+    h = 1e-7
+    fd = (f(jnp.float64(h)) - f(jnp.float64(0.0))) / h
+    np.testing.assert_allclose(jax.grad(f)(jnp.float64(0.0)), fd, atol=1e-4 * max(1.0, abs(float(fd))))
+
+
+# -------------------------------------------------------------------- extremes
+BOUNDED = [n for n in NAMES if OPS[n].bounded]
+
+
+@pytest.mark.parametrize("name", BOUNDED)
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_no_nan_or_inf_at_extreme_inputs_and_temperatures(name, dtype):
+    args, kwargs = sample(name, dtype)
+    big = float(jnp.finfo(dtype).max)
+    gradx = jax.jit(jax.grad(lambda inp, t: scalarise(call(name, inp, kwargs, t))))
+    gradt = jax.jit(jax.grad(lambda inp, t: scalarise(call(name, inp, kwargs, t)), argnums=1))
+    gradx = (lambda g: lambda inp, t: g(inp, t)[0])(gradx)
+    scaled_inputs = [
+        tuple(a * jnp.asarray(1e30 if dtype == np.float32 else 1e3, dtype) for a in args),
+        tuple(jnp.where(a >= 0, big, -big).astype(dtype) for a in args),
+        tuple(jnp.zeros_like(a) for a in args),
+    ]
+    for inputs in scaled_inputs:
+        for t in (0.0, 1e-30, 1e30):
+            out = call(name, inputs, kwargs, t)
+            wide = call(name, tuple(a.astype(jnp.float32) for a in inputs), kwargs, t)
+            representable = all(
+                bool(jnp.all(jnp.abs(w) <= big)) for w in float_leaves(wide)
+            )
+            if representable:  # the exact value fits in the dtype, so must ours
+                assert all_finite(out), (name, t, out)
+            gx = gradx(inputs, t)
+            gt = gradt(inputs, jnp.float32(t))
+            assert all_finite(gx), (name, t, gx)
+            assert all_finite(gt), (name, t, gt)
+
+
+ELEMENTWISE = [n for n in NAMES if OPS[n].nan_policy == "elementwise"]
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_infinite_inputs_give_the_hard_limit(name):
+    info = OPS[name]
+    args, kwargs = sample(name)
+    x = args[0].at[0].set(jnp.inf).at[1].set(-jnp.inf) if args[0].ndim == 1 else args[0]
+    inputs = (x, *args[1:])
+    soft = call(name, inputs, kwargs, 1.0)
+    hard = info.hard(*inputs, **kwargs)
+    if args[0].ndim == 1:
+        np.testing.assert_array_equal(np.asarray(soft)[:2], np.asarray(hard)[:2])
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if OPS[n].nan_policy != "custom"])
+def test_nan_propagates(name):
+    info = OPS[name]
+    args, kwargs = sample(name)
+    flat = args[0].reshape(-1).at[0].set(jnp.nan)
+    inputs = (flat.reshape(args[0].shape), *args[1:])
+    out = call(name, inputs, kwargs, 1.0)
+    if info.nan_policy == "elementwise":
+        isnan = np.isnan(np.asarray(out)).reshape(-1)
+        assert isnan[0] and not isnan[1:].any()
+    else:
+        assert any(bool(jnp.any(jnp.isnan(o))) for o in float_leaves(out))
+
+
+# ----------------------------------------------------------------------- dtypes
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("dtype", [jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64])
+def test_output_dtype_is_input_dtype_and_values_agree(name, dtype):
+    with jax.enable_x64(True):
+        args64, kwargs = sample(name, np.float64)
+        ref = call(name, args64, kwargs, 0.8)
+        args = tuple(a.astype(dtype) for a in args64)
+        out = call(name, args, kwargs, 0.8)
+        for leaf in float_leaves(out):
+            assert leaf.dtype == jnp.dtype(dtype)
+        # compare against float64 on the inputs as rounded to dtype
+        ref = call(name, tuple(a.astype(F64) for a in args), kwargs, 0.8)
+        assert_tree_close(out, ref, dtype)
+        g = jax.grad(lambda x: scalarise(call(name, (x, *args[1:]), kwargs, 0.8)).astype(jnp.float32))(args[0])
+        assert g.dtype == jnp.dtype(dtype)
+
+
+# --------------------------------------------------------------- transformations
+@pytest.mark.parametrize("name", NAMES)
+def test_jit_vmap_grad_compose(name):
+    args, kwargs = sample(name)
+    f = lambda x, t: call(name, (x, *args[1:]), kwargs, t)
+    chex.assert_trees_all_close(jax.jit(f)(args[0], 0.6), f(args[0], 0.6), rtol=1e-6, atol=1e-6)
+    f = jax.jit(f)
+    # vmap over x
+    xs = jnp.stack([sample(name, seed=s)[0][0] for s in range(3)])
+    batched = jax.jit(jax.vmap(f, in_axes=(0, None)))(xs, 0.6)
+    for i in range(3):
+        chex.assert_trees_all_close(jax.tree_util.tree_map(lambda b: b[i], batched), f(xs[i], 0.6),
+                                    rtol=1e-5, atol=1e-6)
+    # vmap over temperature
+    ts = jnp.array([0.0, 0.3, 2.0])
+    bt = jax.jit(jax.vmap(f, in_axes=(None, 0)))(args[0], ts)
+    for i, t in enumerate(ts):
+        chex.assert_trees_all_close(jax.tree_util.tree_map(lambda b: b[i], bt), f(args[0], t),
+                                    rtol=1e-5, atol=1e-6)
+    # grad of vmap == vmap of grad
+    g = lambda x: jax.grad(lambda y: scalarise(f(y, 0.6)))(x)
+    gv = jax.jit(jax.grad(lambda X: scalarise(jax.vmap(f, in_axes=(0, None))(X, 0.6))))(xs)
+    chex.assert_trees_all_close(jax.jit(jax.vmap(g))(xs), gv, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_changing_temperature_does_not_recompile(name):
+    args, kwargs = sample(name)
+    chex.clear_trace_counter()
+
+    @jax.jit
+    @chex.assert_max_traces(n=1)
+    def f(t, *a):
+        return call(name, a, kwargs, t)
+
+    for t in (0.0, 0.5, 3.0, 1e-3):
+        f(jnp.float32(t), *args)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_forward_and_reverse_jacobians_agree(name):
+    info = OPS[name]
+    args, kwargs = sample(name)
+    f = lambda x: jnp.concatenate([l.reshape(-1) for l in float_leaves(call(name, (x, *args[1:]), kwargs, 0.6))])
+    chex.assert_trees_all_close(jax.jit(jax.jacfwd(f))(args[0]), jax.jit(jax.jacrev(f))(args[0]),
+                                rtol=1e-4, atol=1e-5)
+    if info.smoothness() >= 2:
+        h = jax.jit(jax.hessian(lambda x: scalarise(call(name, (x, *args[1:]), kwargs, 0.6))))(args[0])
+        assert all_finite(h)
+
+
+# ------------------------------------------------------------------- convergence
+@pytest.mark.parametrize(("name", "mode"), [(n, m) for n, m in OP_MODES if OPS[n].monotone])
+def test_converges_monotonically_to_the_hard_operator(name, mode, x64):
+    info = OPS[name]
+    args, kwargs = sample(name, np.float64)
+    hard = info.hard(*args, **kwargs)
+    errs = []
+    for t in np.geomspace(2.0, 1e-5, 16):
+        soft = call(name, args, kwargs, float(t), mode)
+        errs.append(max(float(jnp.max(jnp.abs(s - h))) for s, h in
+                        zip(float_leaves(soft), float_leaves(hard), strict=True)))
+    assert all(b <= a + 1e-12 for a, b in zip(errs, errs[1:], strict=False)), errs
+    assert errs[-1] < 1e-3, errs
+
+
+# -------------------------------------------------------------- straight-through
+@pytest.mark.parametrize("name", [n for n in NAMES if OPS[n].straight_through])
+def test_straight_through_is_hard_forward_soft_backward(name):
+    info = OPS[name]
+    args, kwargs = sample(name)
+    st = call(name, args, kwargs, 0.5, straight_through=True)
+    assert_tree_equal(st, jax.tree_util.tree_map(
+        lambda h, s: jnp.broadcast_to(h, s.shape), info.hard(*args, **kwargs), st))
+    g_st = jax.grad(lambda x: scalarise(call(name, (x, *args[1:]), kwargs, 0.5, straight_through=True)))(args[0])
+    g_soft = jax.grad(lambda x: scalarise(call(name, (x, *args[1:]), kwargs, 0.5)))(args[0])
+    chex.assert_trees_all_close(g_st, g_soft, rtol=1e-6, atol=1e-6)
+
+
+# ------------------------------------------------------------------------ kinks
+KINKS = [(n, i) for n in NAMES for i, k in enumerate(OPS[n].kinks) if k.point is not None]
+
+
+@pytest.mark.parametrize(("name", "index"), KINKS)
+def test_pinned_subgradient_at_each_kink(name, index):
+    info = OPS[name]
+    kink = info.kinks[index]
+    args = tuple(jnp.asarray(p, jnp.float32) for p in kink.point)
+    kwargs = dict(info.kink_kwargs)
+
+    def grad_at(**extra):
+        g = jax.grad(lambda x: scalarise(call(name, (x, *args[1:]), kwargs, 0.0, **extra)))(args[0])
+        return np.asarray(g).reshape(-1)
+
+    np.testing.assert_array_equal(grad_at(), kink.min_norm)
+    if info.subgradient:
+        np.testing.assert_array_equal(grad_at(subgradient="left"), kink.left)
+        np.testing.assert_array_equal(grad_at(subgradient="right"), kink.right)
+        mid = 0.25 * kink.left + 0.75 * kink.right
+        np.testing.assert_allclose(grad_at(subgradient=mid), mid, rtol=1e-6)
+        with pytest.raises(ValueError, match="subgradient"):
+            call(name, args, kwargs, 0.0, subgradient=max(kink.left, kink.right) + 1.0)
+        with pytest.raises(ValueError, match="subgradient"):
+            call(name, args, kwargs, 0.0, subgradient="sideways")
+
+
+# ------------------------------------------------------------------- validation
+@pytest.mark.parametrize("name", NAMES)
+def test_bad_input_gives_clear_errors(name):
+    info = OPS[name]
+    args, kwargs = sample(name)
+    with pytest.raises(TypeError, match=rf"{name}.*(float|floating)"):
+        call(name, (args[0].astype(jnp.int32), *args[1:]), kwargs, 1.0)
+    with pytest.raises(ValueError, match=rf"{name}.*non-negative temperature"):
+        call(name, args, kwargs, -1.0)
+    with pytest.raises(ValueError, match=r"expected one of"):
+        call(name, args, kwargs, 1.0, mode="no-such-mode")
+    assert math.isfinite(info.smoothness()) or info.smoothness() == math.inf
