@@ -61,8 +61,12 @@ def timeit(fn: Callable[..., Any], args: Sequence[Any], repeats: int = 20, min_t
 def run_case(case: Case, quick: bool = False) -> dict[str, Any]:
     reps = 3 if quick else 20
     min_time = 0.0 if quick else 0.2
-    row: dict[str, Any] = {"name": case.name, "group": case.group, "baseline": case.baseline_name,
-                           "target": case.target}
+    row: dict[str, Any] = {
+        "name": case.name,
+        "group": case.group,
+        "baseline": case.baseline_name,
+        "target": case.target,
+    }
     for label, wrap in (("fwd", lambda f: f), ("grad", lambda f: jax.grad(_scalar(f)))):
         if label == "grad" and not case.grad:
             continue

@@ -44,8 +44,14 @@ def _S(mode, u):
 
 
 def _handwritten(name, mode, t):
-    S0 = {"logistic": math.log(2), "algebraic": 0.5, "gaussian": 1 / math.sqrt(2 * math.pi),
-          "ramp": 0.25, "cubic": 3 / 16, "quintic": 5 / 32}.get(mode)
+    S0 = {
+        "logistic": math.log(2),
+        "algebraic": 0.5,
+        "gaussian": 1 / math.sqrt(2 * math.pi),
+        "ramp": 0.25,
+        "cubic": 3 / 16,
+        "quintic": 5 / 32,
+    }.get(mode)
     return {
         "relu": lambda x: t * _S(mode, x / t),
         "abs": lambda x: t * (_S(mode, x / t) + _S(mode, -x / t) - 2 * S0),
@@ -53,7 +59,9 @@ def _handwritten(name, mode, t):
         "sign": lambda x: 2 * _cdf(mode, x / t) - 1,
         "maximum": lambda x: 0.5 + t * _S(mode, (x - 0.5) / t),
         "clip": lambda x: -1 + t * _S(mode, (x + 1) / t) - t * _S(mode, (x - 1) / t),
-        "round": lambda x: jnp.floor(x) + (jnp.tanh((x - jnp.floor(x) - 0.5) / (2 * t)) / jnp.tanh(1 / (4 * t)) + 1) / 2,
+        "round": lambda x: (
+            jnp.floor(x) + (jnp.tanh((x - jnp.floor(x) - 0.5) / (2 * t)) / jnp.tanh(1 / (4 * t)) + 1) / 2
+        ),
         "sqrt": lambda x: jnp.sqrt(jnp.abs(x) + t * t) - t,
         "log": lambda x: jnp.log(jnp.abs(x) + t),
         "divide": lambda x: x / (x * x + t * t),
@@ -61,15 +69,28 @@ def _handwritten(name, mode, t):
 
 
 _HARD = {
-    "relu": jax.nn.relu, "abs": jnp.abs, "heaviside": lambda x: jnp.heaviside(x, 0.5), "sign": jnp.sign,
-    "maximum": lambda x: jnp.maximum(x, 0.5), "clip": lambda x: jnp.clip(x, -1.0, 1.0), "round": jnp.round,
-    "sqrt": lambda x: jnp.sqrt(jnp.abs(x)), "log": lambda x: jnp.log(jnp.abs(x)), "divide": lambda x: 1.0 / x,
+    "relu": jax.nn.relu,
+    "abs": jnp.abs,
+    "heaviside": lambda x: jnp.heaviside(x, 0.5),
+    "sign": jnp.sign,
+    "maximum": lambda x: jnp.maximum(x, 0.5),
+    "clip": lambda x: jnp.clip(x, -1.0, 1.0),
+    "round": jnp.round,
+    "sqrt": lambda x: jnp.sqrt(jnp.abs(x)),
+    "log": lambda x: jnp.log(jnp.abs(x)),
+    "divide": lambda x: 1.0 / x,
 }
 _OURS = {
-    "relu": so.relu, "abs": so.abs, "heaviside": so.heaviside, "sign": so.sign,
-    "maximum": lambda x, **kw: so.maximum(x, 0.5, **kw), "clip": lambda x, **kw: so.clip(x, -1.0, 1.0, **kw),
-    "round": so.round, "sqrt": lambda x, **kw: so.sqrt(jnp.abs(x), **kw),
-    "log": lambda x, **kw: so.log(jnp.abs(x), **kw), "divide": lambda x, **kw: so.divide(1.0, x, **kw),
+    "relu": so.relu,
+    "abs": so.abs,
+    "heaviside": so.heaviside,
+    "sign": so.sign,
+    "maximum": lambda x, **kw: so.maximum(x, 0.5, **kw),
+    "clip": lambda x, **kw: so.clip(x, -1.0, 1.0, **kw),
+    "round": so.round,
+    "sqrt": lambda x, **kw: so.sqrt(jnp.abs(x), **kw),
+    "log": lambda x, **kw: so.log(jnp.abs(x), **kw),
+    "divide": lambda x, **kw: so.divide(1.0, x, **kw),
 }
 _MODES = {"round": ("logistic",), "sqrt": ("algebraic",), "log": ("algebraic",), "divide": ("algebraic",)}
 
@@ -79,12 +100,26 @@ def cases() -> list[Case]:
     out = []
     for name, ours in _OURS.items():
         for mode in _MODES.get(name, so.info("relu").modes):
-            out.append(Case(
-                name=f"{name}[{mode}] t={T}",
-                fn=lambda x, ours=ours, mode=mode: ours(x, temperature=T, mode=mode),
-                baseline=_handwritten(name, mode, T), args=(x,), baseline_name="hand-written jnp",
-                target=1.1, group="elementwise"))
-        out.append(Case(
-            name=f"{name} t=0 (hard)", fn=lambda x, ours=ours: ours(x, temperature=0.0),
-            baseline=_HARD[name], args=(x,), baseline_name="jnp operator", target=1.05, group="elementwise"))
+            out.append(
+                Case(
+                    name=f"{name}[{mode}] t={T}",
+                    fn=lambda x, ours=ours, mode=mode: ours(x, temperature=T, mode=mode),
+                    baseline=_handwritten(name, mode, T),
+                    args=(x,),
+                    baseline_name="hand-written jnp",
+                    target=1.1,
+                    group="elementwise",
+                )
+            )
+        out.append(
+            Case(
+                name=f"{name} t=0 (hard)",
+                fn=lambda x, ours=ours: ours(x, temperature=0.0),
+                baseline=_HARD[name],
+                args=(x,),
+                baseline_name="jnp operator",
+                target=1.05,
+                group="elementwise",
+            )
+        )
     return out

@@ -38,8 +38,10 @@ def main() -> None:
     only = [s for s in args.only.split(",") if s]
     wanted = [m for m in args.modules.split(",") if m]
 
-    print(f"softops benchmarks | jax {jax.__version__} | {jax.devices()[0].platform} "
-          f"({jax.devices()[0].device_kind}) | {platform.machine()}")
+    print(
+        f"softops benchmarks | jax {jax.__version__} | {jax.devices()[0].platform} "
+        f"({jax.devices()[0].device_kind}) | {platform.machine()}"
+    )
     misses = 0
     for path in sorted(HERE.glob("bench_*.py")):
         if wanted and path.stem not in wanted and path.stem.removeprefix("bench_") not in wanted:
@@ -57,8 +59,10 @@ def main() -> None:
             worst = max(row.get("fwd_ratio", 0.0), row.get("grad_ratio", 0.0))
             flag = "" if worst <= case.target else "  <- over target"
             misses += bool(flag)
-            print(f"{case.name:<44} {case.baseline_name:<30} {_fmt(row['fwd_ratio']):>8} "
-                  f"{_fmt(row.get('grad_ratio', '-')):>9} {case.target:>6.2f}x{flag}")
+            print(
+                f"{case.name:<44} {case.baseline_name:<30} {_fmt(row['fwd_ratio']):>8} "
+                f"{_fmt(row.get('grad_ratio', '-')):>9} {case.target:>6.2f}x{flag}"
+            )
             for key, value in row.items():
                 if key.startswith(("fwd_", "grad_")) and key.split("_", 1)[1] not in ("ratio", "us"):
                     print(f"{'':<4}{key.split('_', 1)[1]} ({key.split('_')[0]}): {_fmt(value)}")

@@ -70,8 +70,15 @@ def main(epochs: int = 40, steps_per_epoch: int = 50, verbose: bool = True) -> d
                 params, state, loss = train_step(params, state, jnp.asarray(t, jnp.float32))
             soft_out = staircase(params, x, jnp.float32(t))
             hard_out = staircase(params, x, jnp.float32(0.0))
-            rows.append((epoch, float(loss), float(t), float(jnp.max(jnp.abs(soft_out - hard_out))),
-                         float(loss_fn(params, 0.0))))
+            rows.append(
+                (
+                    epoch,
+                    float(loss),
+                    float(t),
+                    float(jnp.max(jnp.abs(soft_out - hard_out))),
+                    float(loss_fn(params, 0.0)),
+                )
+            )
         return params, rows, len(seen)
 
     annealed, rows, n_temperatures = run(init, lambda i: float(schedule(i)))
@@ -84,17 +91,26 @@ def main(epochs: int = 40, steps_per_epoch: int = 50, verbose: bool = True) -> d
         for epoch, loss, t, gap, hard_loss in rows:
             if epoch % max(1, epochs // 10) == 0 or epoch == epochs - 1:
                 print(f"{epoch:>5} {loss:>9.4f} {t:>12.4f} {gap:>12.2e} {hard_loss:>10.4f}")
-        print(f"\ntrain_step compiled {compiles} time(s) for {2 * total} steps at "
-              f"{n_temperatures} distinct temperatures")
+        print(
+            f"\ntrain_step compiled {compiles} time(s) for {2 * total} steps at "
+            f"{n_temperatures} distinct temperatures"
+        )
         print(f"learned jumps  : {jnp.sort(annealed['b']).round(3).tolist()}")
         print(f"true jumps     : {TRUE_JUMPS.tolist()}")
         print(f"final hard-model loss, annealed training     : {rows[-1][4]:.5f}")
-        print(f"final hard-model loss, hard steps throughout : {hard_rows[-1][4]:.5f}"
-              "  (zero gradient: the thresholds never move)")
+        print(
+            f"final hard-model loss, hard steps throughout : {hard_rows[-1][4]:.5f}"
+            "  (zero gradient: the thresholds never move)"
+        )
         g = jax.grad(loss_fn)(init, 0.0)["b"]
         print(f"d loss / d thresholds with hard steps at init: {g.tolist()}")
-    return {"rows": rows, "hard_rows": hard_rows, "params": annealed, "compiles": compiles,
-            "temperatures": n_temperatures}
+    return {
+        "rows": rows,
+        "hard_rows": hard_rows,
+        "params": annealed,
+        "compiles": compiles,
+        "temperatures": n_temperatures,
+    }
 
 
 if __name__ == "__main__":

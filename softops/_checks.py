@@ -94,3 +94,32 @@ def boolean(v: Any, op: str, name: str) -> bool:
     if not isinstance(v, bool | np.bool_):
         raise TypeError(f"{op} expects {name} to be a Python bool, got {v!r}")
     return bool(v)
+
+
+def check_temperature(temperature: Any) -> jax.Array:
+    """Assert, inside ``jax.experimental.checkify``, that a traced temperature is non-negative.
+
+    Operators reject a *concrete* negative temperature with ``ValueError`` but
+    cannot inspect a traced one; they clamp it to 0 (the hard operator). Call
+    this on the temperature inside a checkified function to turn a negative
+    value into a runtime error instead.
+
+    Args:
+      temperature: any array-like temperature (traced or not).
+
+    Returns:
+      ``temperature`` as an array, unchanged.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, softops as so
+      >>> from jax.experimental import checkify
+      >>> f = checkify.checkify(lambda t: so.relu(1.0, temperature=so.check_temperature(t)))
+      >>> err, _ = jax.jit(f)(-0.5)
+      >>> err.get() is not None
+      True
+    """
+    from jax.experimental import checkify
+
+    t = jnp.asarray(temperature)
+    checkify.check(jnp.all(t >= 0), "softops: temperature must be non-negative, got {t}", t=t)
+    return t

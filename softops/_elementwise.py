@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from softops import _checks
-from softops._families import SMOOTH_MODES, STEP_MODES, abs_kernel, family, relu_kernel
+from softops._families import SMOOTH_MODES, STEP_MODES, abs_kernel, family, relu_kernel, residual
 from softops._mechanism import finish, prepare, ratio, relax, resolve_subgradient, scaled
 from softops._registry import Kink, OperatorInfo, register
 
@@ -338,9 +338,8 @@ def _max_hard_jvp(lam, primals, tangents):
 
 
 def _soft_max2(fam, a, b, t):
-    """Smoothed max(a, b) = max + t * tail(-|a - b| / t), branch-wise."""
-    ge = a >= b
-    return jnp.where(ge, a + t * fam.tail(scaled(b - a, t)), b + t * fam.tail(scaled(a - b, t)))
+    """Smoothed max(a, b) = max(a, b) + t * tail(-|a - b| / t): exact far apart, no overflow."""
+    return jnp.maximum(a, b) + t * residual(fam, scaled(a - b, t))
 
 
 def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn):
@@ -539,11 +538,13 @@ def clip(
     # One bound: clip is maximum(x, lower) or minimum(x, upper), with clip's rule
     # at the bound (a number: the weight on x) rather than the tie split.
     if lower is None:
-        return minimum(x, upper, temperature=temperature, mode=mode,
-                       straight_through=straight_through, subgradient=c_hi)
+        return minimum(
+            x, upper, temperature=temperature, mode=mode, straight_through=straight_through, subgradient=c_hi
+        )
     if upper is None:
-        return maximum(x, lower, temperature=temperature, mode=mode,
-                       straight_through=straight_through, subgradient=c_lo)
+        return maximum(
+            x, lower, temperature=temperature, mode=mode, straight_through=straight_through, subgradient=c_lo
+        )
     (x, lo, hi), t, dtype = prepare("clip", ("x", "lower", "upper"), (x, lower, upper), temperature)
     if _checks.is_concrete(lo) and _checks.is_concrete(hi) and bool(np.any(np.asarray(lo) > np.asarray(hi))):
         raise ValueError("clip expects lower <= upper")
@@ -553,11 +554,10 @@ def clip(
         return _clip_hard(x, lo, hi, c_lo, c_hi)
 
     def kernel(x, lo, hi, t):
-        S = lambda z: t * relu_kernel(fam, scaled(z, t))  # noqa: E731
-        mid = lo + 0.5 * (hi - lo)
-        from_lo = lo + S(x - lo) - S(x - hi)
-        from_hi = hi - S(hi - x) + S(lo - x)
-        return jnp.clip(jnp.where(x < mid, from_lo, from_hi), lo, hi)
+        # lo + t S((x-lo)/t) - t S((x-hi)/t), written as the exact clip plus the two
+        # small residuals: exact far from the band (clip(1e10, -1, 1) == 1).
+        soft = jnp.clip(x, lo, hi) + t * (residual(fam, scaled(x - lo, t)) - residual(fam, scaled(x - hi, t)))
+        return jnp.clip(soft, lo, hi)
 
     def soft(x, lo, hi, t):
         h = hard(x, lo, hi)
@@ -573,42 +573,104 @@ def _np_relu(x):
     return np.maximum(x, 0)
 
 
-register(OperatorInfo(
-    name="relu", fn=relu, hard=jax.nn.relu, family="elementwise", kind="relu-like",
-    modes=_modes(SMOOTH_MODES, 1), default_mode="logistic",
-    kinks=(Kink("x == 0", "kink", 0.0, 1.0, (0.0,)),), sample=_sample1,
-))
-register(OperatorInfo(
-    name="abs", fn=abs, hard=jnp.abs, family="elementwise", kind="relu-like",
-    modes=_modes(SMOOTH_MODES, 1), default_mode="algebraic",
-    kinks=(Kink("x == 0", "kink", -1.0, 1.0, (0.0,)),), sample=_sample1,
-    notes="abs(0) == 0 in every mode; far from 0 the relaxation is |x| - 2 S(0) t.",
-))
-register(OperatorInfo(
-    name="heaviside", fn=heaviside, hard=lambda x: jnp.heaviside(x, jnp.asarray(0.5, x.dtype)),
-    family="elementwise", kind="step-like", modes=_modes(STEP_MODES), default_mode="logistic",
-    kinks=(Kink("x == 0", "jump", 0.0, 0.0, (0.0,)),), sample=_sample1, subgradient=False,
-))
-register(OperatorInfo(
-    name="sign", fn=sign, hard=jnp.sign, family="elementwise", kind="step-like",
-    modes=_modes(STEP_MODES), default_mode="logistic",
-    kinks=(Kink("x == 0", "jump", 0.0, 0.0, (0.0,)),), sample=_sample1, subgradient=False,
-))
-register(OperatorInfo(
-    name="maximum", fn=maximum, hard=jnp.maximum, family="elementwise", kind="relu-like",
-    modes=_modes(SMOOTH_MODES, 1), default_mode="logistic",
-    kinks=(Kink("a == b", "tie", 0.0, 1.0, (1.0, 1.0)),), sample=_sample2,
-))
-register(OperatorInfo(
-    name="minimum", fn=minimum, hard=jnp.minimum, family="elementwise", kind="relu-like",
-    modes=_modes(SMOOTH_MODES, 1), default_mode="logistic",
-    kinks=(Kink("a == b", "tie", 1.0, 0.0, (1.0, 1.0)),), sample=_sample2,
-))
-register(OperatorInfo(
-    name="clip", fn=clip, hard=jnp.clip, family="elementwise", kind="relu-like",
-    modes=_modes(SMOOTH_MODES, 1), default_mode="logistic",
-    kinks=(Kink("x == lower", "kink", 0.0, 1.0, (-1.0, -1.0, 1.0)),
-           Kink("x == upper", "kink", 1.0, 0.0, (1.0, -1.0, 1.0))),
-    sample=lambda key, dtype: ((_sample1(key, dtype)[0][0], np.asarray(-1.0, dtype), np.asarray(1.0, dtype)), {}),
-))
+register(
+    OperatorInfo(
+        name="relu",
+        fn=relu,
+        hard=jax.nn.relu,
+        family="elementwise",
+        kind="relu-like",
+        modes=_modes(SMOOTH_MODES, 1),
+        default_mode="logistic",
+        kinks=(Kink("x == 0", "kink", 0.0, 1.0, (0.0,)),),
+        sample=_sample1,
+    )
+)
+register(
+    OperatorInfo(
+        name="abs",
+        fn=abs,
+        hard=jnp.abs,
+        family="elementwise",
+        kind="relu-like",
+        modes=_modes(SMOOTH_MODES, 1),
+        default_mode="algebraic",
+        kinks=(Kink("x == 0", "kink", -1.0, 1.0, (0.0,)),),
+        sample=_sample1,
+        notes="abs(0) == 0 in every mode; far from 0 the relaxation is |x| - 2 S(0) t.",
+    )
+)
+register(
+    OperatorInfo(
+        name="heaviside",
+        fn=heaviside,
+        hard=lambda x: jnp.heaviside(x, jnp.asarray(0.5, x.dtype)),
+        family="elementwise",
+        kind="step-like",
+        modes=_modes(STEP_MODES),
+        default_mode="logistic",
+        kinks=(Kink("x == 0", "jump", 0.0, 0.0, (0.0,)),),
+        sample=_sample1,
+        subgradient=False,
+    )
+)
+register(
+    OperatorInfo(
+        name="sign",
+        fn=sign,
+        hard=jnp.sign,
+        family="elementwise",
+        kind="step-like",
+        modes=_modes(STEP_MODES),
+        default_mode="logistic",
+        kinks=(Kink("x == 0", "jump", 0.0, 0.0, (0.0,)),),
+        sample=_sample1,
+        subgradient=False,
+    )
+)
+register(
+    OperatorInfo(
+        name="maximum",
+        fn=maximum,
+        hard=jnp.maximum,
+        family="elementwise",
+        kind="relu-like",
+        modes=_modes(SMOOTH_MODES, 1),
+        default_mode="logistic",
+        kinks=(Kink("a == b", "tie", 0.0, 1.0, (1.0, 1.0)),),
+        sample=_sample2,
+    )
+)
+register(
+    OperatorInfo(
+        name="minimum",
+        fn=minimum,
+        hard=jnp.minimum,
+        family="elementwise",
+        kind="relu-like",
+        modes=_modes(SMOOTH_MODES, 1),
+        default_mode="logistic",
+        kinks=(Kink("a == b", "tie", 1.0, 0.0, (1.0, 1.0)),),
+        sample=_sample2,
+    )
+)
+register(
+    OperatorInfo(
+        name="clip",
+        fn=clip,
+        hard=jnp.clip,
+        family="elementwise",
+        kind="relu-like",
+        modes=_modes(SMOOTH_MODES, 1),
+        default_mode="logistic",
+        kinks=(
+            Kink("x == lower", "kink", 0.0, 1.0, (-1.0, -1.0, 1.0)),
+            Kink("x == upper", "kink", 1.0, 0.0, (1.0, -1.0, 1.0)),
+        ),
+        sample=lambda key, dtype: (
+            (_sample1(key, dtype)[0][0], np.asarray(-1.0, dtype), np.asarray(1.0, dtype)),
+            {},
+        ),
+    )
+)
 del math

@@ -17,6 +17,7 @@ both sides and has a finite derivative of every order for all finite ``u``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable
 
@@ -63,19 +64,26 @@ def _logistic_tail(v):
 
 
 # --- algebraic: built on sqrt(u^2 + 1) ----------------------------------------------
+# |u| <= the saturation bound (1e6 in float32, 1e12 in float64) wherever these
+# kernels are evaluated, so sqrt(1 + u^2) cannot overflow and needs no hypot.
+def _algebraic_h(u):
+    return jnp.sqrt(1.0 + u * u)
+
+
+@jax.custom_jvp
 def _algebraic_cdf(u):
-    neg, un, up = _split(u)
-    hn = jnp.hypot(1.0, un).astype(u.dtype)
-    hp = jnp.hypot(1.0, up).astype(u.dtype)
-    # 1/2 (1 + u / h) written without cancellation on each side.
-    lower = 0.5 / (hn * (hn - un))
-    upper = 1.0 - 0.5 / (hp * (hp + up))
-    return jnp.where(neg, lower, upper)
+    # 1/2 (1 + u / h) from the lower tail q = 1/2 (1 - |u| / h), without cancellation.
+    h = _algebraic_h(u)
+    q = 0.5 / (h * (h + jnp.abs(u)))
+    return jnp.where(u < 0, q, 1.0 - q)
+
+
+_algebraic_cdf.defjvps(lambda g, ans, u: 0.5 / _algebraic_h(u) ** 3 * g)
 
 
 def _algebraic_tail(v):
     # (v + sqrt(1 + v^2)) / 2 = 1 / (2 (sqrt(1 + v^2) - v)), exact for v <= 0.
-    return 0.5 / (jnp.hypot(1.0, v).astype(v.dtype) - v)
+    return 0.5 / (_algebraic_h(v) - v)
 
 
 # --- gaussian: normal CDF -----------------------------------------------------------
@@ -92,8 +100,8 @@ def _gaussian_tail(v):
 
 # --- compactly supported piecewise polynomials on [-1, 1] ----------------------------
 def _unit(u):
-    """(u + 1) / 2 clamped to [0, 1] with a zero derivative outside (-1, 1)."""
-    inside = jnp.abs(u) < 1
+    """(u + 1) / 2 clamped to [0, 1]; at the band edges the derivative is the inner one."""
+    inside = jnp.abs(u) <= 1
     v = (jnp.where(inside, u, 0.0) + 1.0) / 2.0
     return inside, jnp.where(inside, v, jnp.where(u >= 1, 1.0, 0.0).astype(u.dtype))
 
@@ -136,7 +144,7 @@ def _fast_sigmoid_cdf(u):
 
 
 def _triangular_cdf(u):
-    neg, un, up = _split(jnp.clip(u, -1.0, 1.0))
+    neg, un, up = _split(_clip1(u))
     return jnp.where(neg, 0.5 * jnp.square(1.0 + un), 1.0 - 0.5 * jnp.square(1.0 - up))
 
 
@@ -145,12 +153,14 @@ def _triangular_tail(v):
 
 
 def _clip1(u):
-    return jnp.clip(u, -1.0, 1.0)
+    # Not jnp.clip: its tie rule halves the derivative at exactly +-1, which would
+    # make e.g. the ramp staircase's derivative 1/2 at the integers instead of 1.
+    return jnp.where(jnp.abs(u) <= 1, u, jnp.sign(u))
 
 
 _ODD = {
     "logistic": lambda u: 0.5 * jnp.tanh(0.5 * u),
-    "algebraic": lambda u: 0.5 * u / jnp.hypot(1.0, u).astype(u.dtype),
+    "algebraic": lambda u: 0.5 * u / _algebraic_h(u),
     "gaussian": lambda u: 0.5 * jax.scipy.special.erf(u * (1.0 / math.sqrt(2.0))),
     "ramp": lambda u: 0.5 * _clip1(u),
     "cubic": lambda u: 0.25 * _clip1(u) * (3.0 - jnp.square(_clip1(u))),
@@ -164,36 +174,106 @@ _ODD["boxcar"] = _ODD["ramp"]
 FAMILIES: dict[str, Family] = {
     f.name: f
     for f in (
-        Family("logistic", _logistic_cdf, _logistic_tail, math.log(2.0), math.inf, None,
-               "logistic sigmoid / softplus (C-infinity)",
-               _ODD["logistic"]),
-        Family("algebraic", _algebraic_cdf, _algebraic_tail, 0.5, math.inf, None,
-               "(1 + u / sqrt(1 + u^2)) / 2 and its integral (C-infinity, polynomial tails)",
-               _ODD["algebraic"]),
-        Family("gaussian", _gaussian_cdf, _gaussian_tail, _INV_SQRT_2PI, math.inf, None,
-               "standard normal CDF (C-infinity)",
-               _ODD["gaussian"]),
-        Family("ramp", _ramp_cdf, _ramp_tail, 0.25, 0, 1.0,
-               "linear ramp on [-t, t]: C0 step, Huber-like relu",
-               _ODD["ramp"]),
-        Family("cubic", _cubic_cdf, _cubic_tail, 3.0 / 16.0, 1, 1.0,
-               "cubic smoothstep on [-t, t]: C1 step",
-               _ODD["cubic"]),
-        Family("quintic", _quintic_cdf, _quintic_tail, 5.0 / 32.0, 2, 1.0,
-               "quintic smootherstep on [-t, t]: C2 step",
-               _ODD["quintic"]),
-        Family("arctan", _arctan_cdf, None, math.nan, math.inf, None,
-               "arctan surrogate, 1/2 + arctan(pi u / 2) / pi (Fang et al. 2021)",
-               _ODD["arctan"]),
-        Family("fast_sigmoid", _fast_sigmoid_cdf, None, math.nan, 1, None,
-               "fast sigmoid / SuperSpike surrogate, derivative 1/(2 (1 + |u|)^2)",
-               _ODD["fast_sigmoid"]),
-        Family("triangular", _triangular_cdf, _triangular_tail, 1.0 / 6.0, 1, 1.0,
-               "triangular surrogate, derivative max(0, 1 - |u|)",
-               _ODD["triangular"]),
-        Family("boxcar", _ramp_cdf, _ramp_tail, 0.25, 0, 1.0,
-               "boxcar surrogate, derivative 1/2 on [-1, 1] (the ramp family)",
-               _ODD["boxcar"]),
+        Family(
+            "logistic",
+            _logistic_cdf,
+            _logistic_tail,
+            math.log(2.0),
+            math.inf,
+            None,
+            "logistic sigmoid / softplus (C-infinity)",
+            _ODD["logistic"],
+        ),
+        Family(
+            "algebraic",
+            _algebraic_cdf,
+            _algebraic_tail,
+            0.5,
+            math.inf,
+            None,
+            "(1 + u / sqrt(1 + u^2)) / 2 and its integral (C-infinity, polynomial tails)",
+            _ODD["algebraic"],
+        ),
+        Family(
+            "gaussian",
+            _gaussian_cdf,
+            _gaussian_tail,
+            _INV_SQRT_2PI,
+            math.inf,
+            None,
+            "standard normal CDF (C-infinity)",
+            _ODD["gaussian"],
+        ),
+        Family(
+            "ramp",
+            _ramp_cdf,
+            _ramp_tail,
+            0.25,
+            0,
+            1.0,
+            "linear ramp on [-t, t]: C0 step, Huber-like relu",
+            _ODD["ramp"],
+        ),
+        Family(
+            "cubic",
+            _cubic_cdf,
+            _cubic_tail,
+            3.0 / 16.0,
+            1,
+            1.0,
+            "cubic smoothstep on [-t, t]: C1 step",
+            _ODD["cubic"],
+        ),
+        Family(
+            "quintic",
+            _quintic_cdf,
+            _quintic_tail,
+            5.0 / 32.0,
+            2,
+            1.0,
+            "quintic smootherstep on [-t, t]: C2 step",
+            _ODD["quintic"],
+        ),
+        Family(
+            "arctan",
+            _arctan_cdf,
+            None,
+            math.nan,
+            math.inf,
+            None,
+            "arctan surrogate, 1/2 + arctan(pi u / 2) / pi (Fang et al. 2021)",
+            _ODD["arctan"],
+        ),
+        Family(
+            "fast_sigmoid",
+            _fast_sigmoid_cdf,
+            None,
+            math.nan,
+            1,
+            None,
+            "fast sigmoid / SuperSpike surrogate, derivative 1/(2 (1 + |u|)^2)",
+            _ODD["fast_sigmoid"],
+        ),
+        Family(
+            "triangular",
+            _triangular_cdf,
+            _triangular_tail,
+            1.0 / 6.0,
+            1,
+            1.0,
+            "triangular surrogate, derivative max(0, 1 - |u|)",
+            _ODD["triangular"],
+        ),
+        Family(
+            "boxcar",
+            _ramp_cdf,
+            _ramp_tail,
+            0.25,
+            0,
+            1.0,
+            "boxcar surrogate, derivative 1/2 on [-1, 1] (the ramp family)",
+            _ODD["boxcar"],
+        ),
     )
 }
 
@@ -208,17 +288,34 @@ def family(name: str) -> Family:
     return FAMILIES[name]
 
 
-def relu_kernel(fam: Family, u: jax.Array) -> jax.Array:
-    """``S(u)``, the family's smoothed relu in units of ``t``, branch-wise stable."""
+@functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
+def residual(fam: Family, u: jax.Array) -> jax.Array:
+    """``S(u) - max(u, 0) = tail(-|u|)``: what the smoothing adds to a kink.
+
+    One evaluation of the family's tail, accurate on both sides. Its derivative
+    ``cdf(u) - H(u)`` jumps at 0 (as ``max(u, 0)``'s does); at exactly 0 it is
+    taken with ``H(0) = 1/2``, matching jax's tie rule for ``jnp.maximum`` and
+    ``jnp.clip``, so ``jnp.maximum(u, 0) + residual(u)`` differentiates to
+    ``cdf(u)`` everywhere, to every order.
+    """
     assert fam.tail is not None
-    neg, un, up = _split(u)
-    return jnp.where(neg, fam.tail(un), up + fam.tail(-up))
+    return fam.tail(-jnp.abs(u))
+
+
+@residual.defjvp
+def _residual_jvp(fam, primals, tangents):
+    (u,), (du,) = primals, tangents
+    step = jnp.where(u > 0, 1.0, jnp.where(u < 0, 0.0, 0.5)).astype(u.dtype)
+    return residual(fam, u), (fam.cdf(u) - step) * du
+
+
+def relu_kernel(fam: Family, u: jax.Array) -> jax.Array:
+    """``S(u)``, the family's smoothed relu in units of ``t``."""
+    return jnp.maximum(u, jnp.zeros((), u.dtype)) + residual(fam, u)
 
 
 def abs_kernel(fam: Family, u: jax.Array) -> jax.Array:
     """``S(u) + S(-u) - 2 S(0)``: the smoothed abs, 0 at 0, in units of ``t``."""
-    assert fam.tail is not None
-    neg, un, up = _split(u)
-    lower = -un + 2.0 * fam.tail(un)
-    upper = up + 2.0 * fam.tail(-up)
-    return jnp.where(neg, lower, upper) - 2.0 * fam.s0
+    # 2 max(u, 0) - u is |u| exactly, with derivative 0 at 0 (jnp.abs's is 1).
+    kink = 2.0 * jnp.maximum(u, jnp.zeros((), u.dtype)) - u
+    return kink + 2.0 * residual(fam, u) - 2.0 * fam.s0

@@ -85,9 +85,7 @@ def straight_through(hard_fn: Callable[..., Any], soft_fn: Callable[..., Any], *
 SUBGRADIENT_CHOICES = ("min_norm", "left", "right")
 
 
-def resolve_subgradient(
-    choice: Any, left: float, right: float, op: str, *, tie: bool = False
-) -> float:
+def resolve_subgradient(choice: Any, left: float, right: float, op: str, *, tie: bool = False) -> float:
     """The derivative a hard operator reports at a kink with one-sided ``left``/``right``.
 
     ``"min_norm"`` (the default everywhere) is the element of the Clarke
@@ -135,7 +133,8 @@ ratio.defjvps(
 def scaled(z: jax.Array, t: jax.Array) -> jax.Array:
     """``z / t`` with ``|z / t|`` clamped to the saturation bound (never overflows).
 
-    Only for use where ``t >= MIN_TEMPERATURE`` (inside :func:`relax`'s soft branch). Beyond the bound every kernel is saturated,
+    Only for use where ``t >= MIN_TEMPERATURE`` (inside :func:`relax`'s soft
+    branch). Beyond the bound every kernel is saturated,
     so the clamp (with its zero derivative) changes nothing at working precision.
     """
     bound = saturation(t.dtype) * t

@@ -210,11 +210,20 @@ for _name, _fn, _hard, _where, _pt in (
     ("floor", floor, jnp.floor, "x in Z", 3.0),
     ("ceil", ceil, jnp.ceil, "x in Z", 3.0),
 ):
-    register(OperatorInfo(
-        name=_name, fn=_fn, hard=_hard, family="rounding", kind="other", modes=_STAIR_MODES,
-        default_mode="logistic", kinks=(Kink(_where, "jump", 0.0, 0.0, (_pt,)),), sample=_sample,
-        subgradient=False,
-        notes="Smoothness is C1 at cell edges for unbounded modes; compact modes keep their "
-              "class for temperature <= 1/2.",
-    ))
+    register(
+        OperatorInfo(
+            name=_name,
+            fn=_fn,
+            hard=_hard,
+            family="rounding",
+            kind="other",
+            modes=_STAIR_MODES,
+            default_mode="logistic",
+            kinks=(Kink(_where, "jump", 0.0, 0.0, (_pt,)),),
+            sample=_sample,
+            subgradient=False,
+            notes="Smoothness is C1 at cell edges for unbounded modes; compact modes keep their "
+            "class for temperature <= 1/2.",
+        )
+    )
 del saturation

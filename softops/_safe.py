@@ -306,7 +306,9 @@ def norm(
     (x,), t, dtype = prepare("norm", ("x",), (x,), temperature)
     _check_mode(mode, "norm")
     _checks.boolean(keepdims, "norm", "keepdims")
-    axes = tuple(range(x.ndim)) if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = (
+        tuple(range(x.ndim)) if axis is None else tuple(axis) if isinstance(axis, tuple | list) else (axis,)
+    )
     axes = tuple(_checks.axis(a, x.ndim, "norm") for a in axes)
 
     def hard(x):
@@ -334,30 +336,79 @@ def _positive(key, dtype):
 
 
 _NOTE = "Derivatives are unbounded near the singular point, as the exact function's are."
-register(OperatorInfo(
-    name="sqrt", fn=sqrt, hard=jnp.sqrt, family="safe", kind="other", modes=_MODES,
-    default_mode="algebraic", kinks=(Kink("x == 0", "singular", 0.0, 0.0, (0.0,)),),
-    sample=_positive, subgradient=False, bounded=False, notes=_NOTE,
-))
-register(OperatorInfo(
-    name="log", fn=log, hard=jnp.log, family="safe", kind="other", modes=_MODES,
-    default_mode="algebraic", kinks=(Kink("x == 0", "singular", 0.0, 0.0, (0.0,)),),
-    sample=_positive, subgradient=False, bounded=False, notes=_NOTE,
-))
-register(OperatorInfo(
-    name="divide", fn=divide, hard=jnp.divide, family="safe", kind="other", modes=_MODES,
-    default_mode="algebraic", kinks=(Kink("b == 0", "singular", 0.0, 0.0, (1.0, 0.0)),),
-    sample=lambda key, dtype: (
-        (np.asarray(jax.random.normal(key, (9,), "float32")).astype(dtype),
-         np.asarray(jax.random.uniform(jax.random.fold_in(key, 1), (9,), "float32", 0.5, 3.0)).astype(dtype)),
-        {}),
-    subgradient=False, bounded=False, notes=_NOTE,
-))
-register(OperatorInfo(
-    name="norm", fn=norm, hard=lambda x, **kw: jnp.linalg.norm(x, **kw), family="safe", kind="other",
-    modes=_MODES, default_mode="algebraic",
-    kinks=(Kink("x == 0 (the zero vector)", "kink", -1.0, 1.0, (0.0,)),),
-    sample=lambda key, dtype: ((np.asarray(jax.random.normal(key, (3, 4), "float32")).astype(dtype),),
-                               {"axis": -1}),
-    kink_kwargs={}, subgradient=False, bounded=False, notes="Gradient at the zero vector is 0.",
-))
+register(
+    OperatorInfo(
+        name="sqrt",
+        fn=sqrt,
+        hard=jnp.sqrt,
+        family="safe",
+        kind="other",
+        modes=_MODES,
+        default_mode="algebraic",
+        kinks=(Kink("x == 0", "singular", 0.0, 0.0, (0.0,)),),
+        sample=_positive,
+        subgradient=False,
+        bounded=False,
+        notes=_NOTE,
+    )
+)
+register(
+    OperatorInfo(
+        name="log",
+        fn=log,
+        hard=jnp.log,
+        family="safe",
+        kind="other",
+        modes=_MODES,
+        default_mode="algebraic",
+        kinks=(Kink("x == 0", "singular", 0.0, 0.0, (0.0,)),),
+        sample=_positive,
+        subgradient=False,
+        bounded=False,
+        notes=_NOTE,
+    )
+)
+register(
+    OperatorInfo(
+        name="divide",
+        fn=divide,
+        hard=jnp.divide,
+        family="safe",
+        kind="other",
+        modes=_MODES,
+        default_mode="algebraic",
+        kinks=(Kink("b == 0", "singular", 0.0, 0.0, (1.0, 0.0)),),
+        sample=lambda key, dtype: (
+            (
+                np.asarray(jax.random.normal(key, (9,), "float32")).astype(dtype),
+                np.asarray(jax.random.uniform(jax.random.fold_in(key, 1), (9,), "float32", 0.5, 3.0)).astype(
+                    dtype
+                ),
+            ),
+            {},
+        ),
+        subgradient=False,
+        bounded=False,
+        notes=_NOTE,
+    )
+)
+register(
+    OperatorInfo(
+        name="norm",
+        fn=norm,
+        hard=lambda x, **kw: jnp.linalg.norm(x, **kw),
+        family="safe",
+        kind="other",
+        modes=_MODES,
+        default_mode="algebraic",
+        kinks=(Kink("x == 0 (the zero vector)", "kink", -1.0, 1.0, (0.0,)),),
+        sample=lambda key, dtype: (
+            (np.asarray(jax.random.normal(key, (3, 4), "float32")).astype(dtype),),
+            {"axis": -1},
+        ),
+        kink_kwargs={},
+        subgradient=False,
+        bounded=False,
+        notes="Gradient at the zero vector is 0.",
+    )
+)

@@ -26,7 +26,8 @@ def test_quickstart_learns_the_jumps_and_compiles_once():
     assert out["compiles"] == 1, "annealing the temperature must not recompile the train step"
     assert out["temperatures"] > 100
     last = out["rows"][-1]
-    assert last[2] == 0.0 and last[3] == 0.0  # ends exactly hard: soft and hard outputs agree
+    assert last[2] == 0.0  # ends exactly hard ...
+    assert last[3] == 0.0  # ... where soft and hard outputs agree
     annealed_loss, hard_only_loss = last[4], out["hard_rows"][-1][4]
     assert annealed_loss < 1e-3 < hard_only_loss
     np.testing.assert_allclose(jnp.sort(out["params"]["b"]), quickstart.TRUE_JUMPS, atol=0.05)

@@ -29,8 +29,9 @@ def cdf(mode, u):
     if mode == "fast_sigmoid":
         return 0.5 + 0.5 * u / (1 + np.abs(u))
     if mode == "triangular":
-        return np.where(u < -1, 0.0, np.where(u < 0, (1 + u) ** 2 / 2,
-                        np.where(u < 1, 1 - (1 - u) ** 2 / 2, 1.0)))
+        return np.where(
+            u < -1, 0.0, np.where(u < 0, (1 + u) ** 2 / 2, np.where(u < 1, 1 - (1 - u) ** 2 / 2, 1.0))
+        )
     raise KeyError(mode)
 
 

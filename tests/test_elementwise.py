@@ -1,0 +1,163 @@
+"""Family-specific checks for the elementwise, rounding and safe operators (issue: foundation)."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax.experimental import checkify
+
+import softops as so
+from softops._families import SMOOTH_MODES
+
+X = jnp.linspace(-4.0, 4.0, 81)
+EXTREME_T = (0.0, 1e-30, 1e-3, 1.0, 1e30)
+
+
+# float32 comparisons of two formulas for the same function: a few ULPs apart.
+RTOL, ATOL = 1e-5, 1e-6
+
+
+def test_default_relaxations_are_the_textbook_functions():
+    np.testing.assert_allclose(so.relu(X), jax.nn.softplus(X), rtol=RTOL)
+    np.testing.assert_allclose(so.heaviside(X), jax.nn.sigmoid(X), rtol=RTOL)
+    np.testing.assert_allclose(so.abs(X), jnp.sqrt(1 + X**2) - 1, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("t", [0.1, 0.5, 3.0])
+def test_temperature_rescales_the_default_relaxation(t):
+    np.testing.assert_allclose(so.relu(X, temperature=t), t * so.relu(X / t), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(so.abs(X, temperature=t), t * so.abs(X / t), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(so.heaviside(X, temperature=t), so.heaviside(X / t), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(so.sign(X, temperature=t), so.sign(X / t), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("t", EXTREME_T)
+def test_clip_and_round_stay_exact_for_large_inputs(t):
+    big = jnp.array([1e10, -1e10, 3e38, -3e38])
+    np.testing.assert_array_equal(so.clip(big, -1.0, 1.0, temperature=t), jnp.array([1.0, -1.0, 1.0, -1.0]))
+    np.testing.assert_array_equal(so.round(big, temperature=t), big)
+    np.testing.assert_array_equal(so.floor(big, temperature=t), big)
+    np.testing.assert_array_equal(so.ceil(big, temperature=t), big)
+    if t <= 1.0:  # (the soft maximum itself grows like t log 2 at huge temperatures)
+        np.testing.assert_array_equal(so.maximum(big, 0.0, temperature=t), jnp.maximum(big, 0.0))
+
+
+def test_ramp_abs_is_the_huber_function():
+    t = 0.7
+    huber = jnp.where(jnp.abs(X) <= t, X**2 / (2 * t), jnp.abs(X) - t / 2)
+    np.testing.assert_allclose(so.abs(X, temperature=t, mode="ramp"), huber, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("mode", ["ramp", "cubic", "quintic"])
+def test_compact_modes_equal_the_hard_operator_outside_the_band(mode):
+    t = 0.5
+    out = jnp.abs(X) > t
+    for op in (so.relu, so.heaviside, so.sign):
+        np.testing.assert_array_equal(op(X, temperature=t, mode=mode)[out], op(X, temperature=0.0)[out])
+    clip_out = (jnp.abs(X - 1) > t) & (jnp.abs(X + 1) > t)
+    np.testing.assert_array_equal(
+        so.clip(X, -1.0, 1.0, temperature=t, mode=mode)[clip_out], jnp.clip(X, -1.0, 1.0)[clip_out]
+    )
+    cells = jnp.abs(X - jnp.floor(X) - 0.5) > t / 2  # t/2 <= 1/2: band inside each cell
+    np.testing.assert_allclose(so.round(X, temperature=t / 2, mode=mode)[cells], jnp.round(X)[cells])
+
+
+@pytest.mark.parametrize("mode", SMOOTH_MODES)
+def test_soft_values_stay_in_their_ranges(mode):
+    for t in EXTREME_T:
+        h = so.heaviside(X * 1e3, temperature=t, mode=mode)
+        assert bool(jnp.all((h >= 0) & (h <= 1)))
+        c = so.clip(X, -1.0, 1.0, temperature=t, mode=mode)
+        assert bool(jnp.all((c >= -1) & (c <= 1)))
+        assert bool(jnp.all(so.relu(X, temperature=t, mode=mode) >= jax.nn.relu(X)))
+        assert bool(jnp.all(so.abs(X, temperature=t, mode=mode) <= jnp.abs(X)))
+
+
+def test_heaviside_value_at_zero_is_a_keyword():
+    assert float(so.heaviside(0.0, temperature=0.0)) == 0.5
+    assert float(so.heaviside(0.0, temperature=0.0, at_zero=1.0)) == 1.0
+    assert float(so.heaviside(0.0, temperature=0.0, at_zero=0.0)) == 0.0
+
+
+def test_round_tends_to_the_identity_at_large_temperature():
+    np.testing.assert_allclose(so.round(X, temperature=1e6), X, atol=1e-5)
+    np.testing.assert_allclose(so.floor(X, temperature=1e6), X - 0.5, atol=1e-5)
+
+
+def test_ramp_straight_through_round_is_the_identity_estimator():
+    g = jax.vmap(jax.grad(lambda x: so.round(x, temperature=0.5, mode="ramp", straight_through=True)))(X)
+    np.testing.assert_allclose(g, 1.0, rtol=1e-6)
+
+
+def test_safe_operators_have_finite_gradients_where_jnp_does_not():
+    zero = jnp.zeros(3)
+    assert bool(jnp.all(jnp.isnan(jax.grad(jnp.linalg.norm)(zero))))  # what users hit with jnp
+    np.testing.assert_array_equal(jax.grad(so.norm)(zero, temperature=0.0), zero)
+    assert jnp.isinf(jax.grad(jnp.sqrt)(0.0))
+    assert float(jax.grad(so.sqrt)(0.0, temperature=0.0)) == 0.0
+    assert float(jax.grad(so.log)(0.0, temperature=0.0)) == 0.0
+    assert float(so.log(0.0, temperature=0.0)) == -np.inf  # jnp's value is kept
+    ga, gb = jax.grad(so.divide, argnums=(0, 1))(1.0, 0.0, temperature=0.0)
+    assert float(ga) == 0.0
+    assert float(gb) == 0.0
+    # relaxed: smooth through the singular point
+    np.testing.assert_allclose(jax.grad(so.sqrt)(0.0, temperature=0.5), 1.0)
+    np.testing.assert_allclose(jax.hessian(lambda v: so.norm(v, temperature=0.5))(zero), jnp.eye(3) / 0.5)
+    assert float(so.divide(1.0, 0.0)) == 0.0
+
+
+def test_safe_operators_keep_jnp_values_on_their_domain():
+    x = jnp.array([0.0, 0.25, 4.0, 1e30])
+    np.testing.assert_array_equal(so.sqrt(x, temperature=0.0), jnp.sqrt(x))
+    np.testing.assert_array_equal(so.log(x, temperature=0.0), jnp.log(x))
+    assert bool(jnp.isnan(so.sqrt(-1.0, temperature=0.3)))
+    assert bool(jnp.isnan(so.log(-1.0)))
+
+
+def test_traced_negative_temperature_is_clamped_and_checkable():
+    f = jax.jit(lambda t: so.relu(X, temperature=t))
+    np.testing.assert_array_equal(f(-1.0), jax.nn.relu(X))
+    checked = jax.jit(checkify.checkify(lambda t: so.relu(X, temperature=so.check_temperature(t))))
+    err, _ = checked(-1.0)
+    with pytest.raises(checkify.JaxRuntimeError, match="non-negative"):
+        err.throw()
+    err, out = checked(0.5)
+    err.throw()
+    np.testing.assert_allclose(out, so.relu(X, temperature=0.5))
+
+
+def test_validation_messages_name_the_problem():
+    with pytest.raises(ValueError, match="lower <= upper"):
+        so.clip(X, 1.0, -1.0)
+    with pytest.raises(ValueError, match="outside the subdifferential"):
+        so.relu(X, subgradient=2.0)
+    with pytest.raises(TypeError, match="subgradient"):
+        so.relu(X, subgradient=True)
+    with pytest.raises(TypeError, match="relu expects a floating-point x, got int32"):
+        so.relu(jnp.arange(3))
+    with pytest.raises(ValueError, match="'logistic', 'algebraic'"):
+        so.abs(X, mode="softplus")
+    with pytest.raises(ValueError, match="expected one of 'algebraic'"):
+        so.sqrt(X, mode="logistic")
+    with pytest.raises(TypeError, match="norm expects an integer axis"):
+        so.norm(X, axis=1.5)
+    with pytest.raises(ValueError, match="out of range"):
+        so.norm(X, axis=3)
+
+
+def test_clip_with_one_bound_uses_clips_rule_at_the_bound():
+    assert float(jax.grad(so.clip)(1.0, None, 1.0, temperature=0.0)) == 0.0
+    assert float(jax.grad(so.clip)(-1.0, -1.0, None, temperature=0.0)) == 0.0
+    np.testing.assert_array_equal(so.clip(X, None, 1.0, temperature=0.0), jnp.clip(X, None, 1.0))
+    np.testing.assert_array_equal(so.clip(X, temperature=0.3), X)
+    # derivative w.r.t. the bound is 1 minus the derivative w.r.t. x at the tie
+    gx, glo, ghi = jax.grad(so.clip, argnums=(0, 1, 2))(-1.0, -1.0, 1.0, temperature=0.0)
+    assert (float(gx), float(glo), float(ghi)) == (0.0, 1.0, 0.0)
+
+
+def test_maximum_tie_split_and_temperature_derivative_at_zero():
+    ga, gb = jax.grad(so.maximum, argnums=(0, 1))(2.0, 2.0, temperature=0.0)
+    assert float(ga) == float(gb) == 0.5
+    # d/dt at t = 0 is the limit from above: S(0) = log 2 at a tie (logistic), 0 elsewhere
+    np.testing.assert_allclose(jax.grad(lambda t: so.maximum(2.0, 2.0, temperature=t))(0.0), np.log(2.0))
+    assert float(jax.grad(lambda t: so.maximum(2.0, 3.0, temperature=t))(0.0)) == 0.0
