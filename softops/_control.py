@@ -1,0 +1,441 @@
+"""Soft control flow: switch, cond, piecewise and a bounded relaxed while loop.
+
+Every branch is evaluated and the results are blended by probabilities, so
+the program is differentiable in its conditions. Weights that are exactly 0
+contribute nothing, not even a NaN (values and derivatives), so with 0/1
+conditions each operator is its hard ``lax``/``jnp`` counterpart exactly.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from softops import _checks
+from softops._mechanism import straight_through as _straight_through
+from softops._select import _blend2, blend
+
+Array = jax.Array
+ArrayLike = Any
+
+
+def _leaves_float(tree, op, what):
+    leaves, treedef = jax.tree_util.tree_flatten(tree)
+    for leaf in leaves:
+        dtype = getattr(leaf, "dtype", None)
+        if dtype is None or not jnp.issubdtype(dtype, jnp.floating):
+            name = getattr(dtype, "name", type(leaf).__name__)
+            raise TypeError(f"{op} blends {what}, so every leaf must be floating point, got {name}")
+    return leaves, treedef
+
+
+def _same_structure(op, outs):
+    """Flatten branch outputs, checking that they agree like lax.switch requires."""
+    flat = [_leaves_float(jax.tree_util.tree_map(jnp.asarray, o), op, "branch outputs") for o in outs]
+    treedef = flat[0][1]
+    for leaves, td in flat[1:]:
+        if td != treedef:
+            raise TypeError(f"{op}: branches must return the same tree structure, got {treedef} and {td}")
+        for x, y in zip(flat[0][0], leaves, strict=True):
+            if x.shape != y.shape or x.dtype != y.dtype:
+                raise TypeError(
+                    f"{op}: branch outputs must agree in shape and dtype, got "
+                    f"{x.shape} {x.dtype.name} and {y.shape} {y.dtype.name}"
+                )
+    return [f[0] for f in flat], treedef
+
+
+def _blend_tree(op, probs, outs):
+    """``sum_i probs[i] * outs[i]`` leaf by leaf (probs broadcast against each leaf)."""
+    leaves, treedef = _same_structure(op, outs)
+    blended = []
+    for j in range(len(leaves[0])):
+        dtype = leaves[0][j].dtype
+        w = _checks.working_dtype(dtype)
+        vals = [ls[j].astype(w) for ls in leaves]
+        shape = jnp.broadcast_shapes(vals[0].shape, *(p.shape for p in probs))
+        out = blend([p.astype(w) for p in probs], vals)
+        blended.append(jnp.broadcast_to(out, shape).astype(dtype))
+    return jax.tree_util.tree_unflatten(treedef, blended)
+
+
+# ------------------------------------------------------------------------ switch
+def _selection(w, t):
+    """Softmax of ``w / t`` over the last axis; one-hot of the argmax at t == 0 (ties split)."""
+    top = lax.stop_gradient(jnp.max(w, axis=-1, keepdims=True))
+    is_top = (w == top).astype(w.dtype)
+    hard = is_top / jnp.sum(is_top, axis=-1, keepdims=True)
+    pos = t > 0
+    ts = jnp.where(pos, t, jnp.ones((), t.dtype))
+    # (w - top) <= 0, so the scaled logits only underflow, never overflow
+    soft = jax.nn.softmax((w - top) / ts, axis=-1)
+    return jnp.where(pos, soft, hard), hard
+
+
+def switch(
+    weights: ArrayLike,
+    branches: Sequence[Callable[..., Any]],
+    /,
+    *operands: Any,
+    temperature: ArrayLike = 1.0,
+    straight_through: bool = False,
+) -> Any:
+    r"""Soft ``lax.switch``: every branch evaluated, blended by a softmax of ``weights``.
+
+    Hard operator: ``lax.switch(jnp.argmax(weights), branches, *operands)``.
+    Relaxation: :math:`\sum_i \pi_i\, \mathrm{branch}_i(\mathrm{operands})`
+    with :math:`\pi = \mathrm{softmax}(\mathrm{weights} / t)` ("case/switch
+    becomes a softmax selector"). At ``t = 0`` :math:`\pi` is the one-hot of
+    the argmax, ties split equally (softops' minimum-norm rule), so the
+    result is exactly the selected branch (exactly, even when another branch
+    returns inf or NaN: terms of weight 0 are skipped). With
+    ``straight_through=True`` the value is that hard selection and the
+    derivative the relaxation's.
+
+    Args:
+      weights: floating array of scores (logits) whose last axis has one
+        entry per branch; leading axes broadcast against the outputs' leaves
+        (right-aligned), so a ``(n,)`` vector selects for the whole output.
+      branches: a non-empty sequence of callables with one output structure
+        (same shapes and floating dtypes), as in ``lax.switch``.
+      *operands: passed to every branch.
+      temperature: non-negative, traced; broadcasts against ``weights``.
+      straight_through: hard value, relaxed derivative.
+
+    Returns:
+      The blended output pytree, each leaf in the branches' dtype.
+
+    Points of non-differentiability:
+      At ``t = 0`` the selection is piecewise constant in ``weights``: the
+      derivative w.r.t. ``weights`` is 0 (jumps where the argmax changes,
+      including ties). For ``t > 0`` the derivative w.r.t. ``weights_i`` is
+      :math:`\pi_i (b_i - \bar b)/t`. Derivatives w.r.t. operands are the
+      :math:`\pi`-blend of the branches'. Infinite weights select their
+      branch (``inf`` weights tie with each other); NaN weights give NaN;
+      all ``-inf`` weights give NaN. d/dt at ``t = 0`` is 0.
+
+    Raises:
+      TypeError: non-floating weights, non-callable branches or disagreeing
+      branch outputs. ValueError: no branches, a last axis of ``weights`` not
+      equal to the number of branches, a concrete negative temperature.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, softops as so
+      >>> branches = [lambda x: x, lambda x: 10.0 * x]
+      >>> float(so.switch(jnp.array([0.0, 1.0]), branches, 2.0, temperature=0.0))
+      20.0
+      >>> float(so.switch(jnp.array([1.0, 1.0]), branches, 2.0, temperature=0.0))  # tie: split
+      11.0
+      >>> jax.grad(lambda w: so.switch(w, branches, 2.0, temperature=0.0))(jnp.array([0.0, 1.0]))
+      Array([0., 0.], dtype=float32)
+    """
+    op = "switch"
+    branches = tuple(branches)
+    if not branches:
+        raise ValueError("switch expects at least one branch")
+    if not all(callable(b) for b in branches):
+        raise TypeError("switch expects a sequence of callables as branches")
+    w = _checks.as_float_array(weights, op, "weights")
+    if w.ndim == 0 or w.shape[-1] != len(branches):
+        raise ValueError(
+            f"switch expects weights with a last axis of size {len(branches)} "
+            f"(one per branch), got shape {w.shape}"
+        )
+    _checks.boolean(straight_through, op, "straight_through")
+    wd = _checks.working_dtype(w.dtype)
+    t = _checks.temperature(temperature, op, wd)
+    w = w.astype(wd)
+
+    def run(probs, ops):
+        outs = [b(*ops) for b in branches]
+        return _blend_tree(op, [probs[..., i] for i in range(len(branches))], outs)
+
+    def soft(w, t, ops):
+        return run(_selection(w, t)[0], ops)
+
+    if straight_through:
+        return _straight_through(lambda w, t, ops: run(_selection(w, t)[1], ops), soft, w, t, operands)
+    return soft(w, t, operands)
+
+
+# -------------------------------------------------------------------------- cond
+def cond(
+    p: ArrayLike,
+    true_fn: Callable[..., Any],
+    false_fn: Callable[..., Any],
+    /,
+    *operands: Any,
+    straight_through: bool = False,
+) -> Any:
+    r"""Soft ``lax.cond``: both branches evaluated, blended by a soft boolean.
+
+    Hard operator: ``lax.cond(p, true_fn, false_fn, *operands)`` for a 0/1
+    ``p``. Relaxation: :func:`softops.where` applied leaf by leaf,
+    :math:`p\,T + (1 - p)\,F`; exactly ``T`` where ``p == 1`` and ``F`` where
+    ``p == 0``, even if the other branch is inf or NaN. With
+    ``straight_through=True`` the value is the hard branch of
+    :math:`h = \mathrm{heaviside}(p - 1/2)`: ``T`` where ``p > 1/2``, ``F``
+    where ``p < 1/2`` and their average at ``p == 1/2`` (the tie split, as in
+    :func:`switch`), with the derivative of the blend.
+
+    Args:
+      p: soft boolean (floating, values in [0, 1]); broadcasts against every
+        leaf of the outputs (a scalar selects the whole output).
+      true_fn, false_fn: callables with one output structure (same shapes and
+        floating dtypes).
+      *operands: passed to both.
+      straight_through: hard value, blended derivative.
+
+    Returns:
+      The blended output pytree, leaves in the branches' dtype.
+
+    Points of non-differentiability:
+      None for ``0 < p < 1``: d/dp is ``T - F``. At ``p`` exactly 0 or 1 the
+      branch not taken gets derivative exactly 0, and d/dp ignores it if it is
+      not finite (see :func:`softops.where`). With ``straight_through`` the
+      forward value jumps at ``p == 1/2``; the derivative does not. No
+      temperature (the condition carries it).
+
+    Raises:
+      TypeError: non-floating ``p``, non-callable branches, disagreeing
+      branch outputs.
+
+    Examples:
+      >>> import jax, softops as so
+      >>> f = lambda p, x: so.cond(p, lambda x: x * x, lambda x: -x, x)
+      >>> float(f(1.0, 3.0)), float(f(0.5, 3.0))
+      (9.0, 3.0)
+      >>> float(jax.grad(f)(0.5, 3.0))  # d/dp = T - F
+      12.0
+    """
+    op = "cond"
+    if not (callable(true_fn) and callable(false_fn)):
+        raise TypeError("cond expects callables true_fn and false_fn")
+    p = _checks.as_float_array(p, op, "p")
+    _checks.boolean(straight_through, op, "straight_through")
+
+    def blend_with(p, ops):
+        outs = [true_fn(*ops), false_fn(*ops)]
+        (t_leaves, f_leaves), treedef = _same_structure(op, outs)
+        res = []
+        for x, y in zip(t_leaves, f_leaves, strict=True):
+            w = _checks.working_dtype(x.dtype)
+            res.append(_blend2(p.astype(w), x.astype(w), y.astype(w)).astype(x.dtype))
+        return jax.tree_util.tree_unflatten(treedef, res)
+
+    if straight_through:
+
+        def hard(p, ops):
+            half = jnp.full((), 0.5, p.dtype)
+            h = jnp.where(p > 0.5, jnp.ones((), p.dtype), jnp.where(p < 0.5, jnp.zeros((), p.dtype), half))
+            return blend_with(h, ops)
+
+        return _straight_through(hard, blend_with, p, operands)
+    return blend_with(p, operands)
+
+
+# --------------------------------------------------------------------- piecewise
+def piecewise(
+    x: ArrayLike, condlist: Sequence[ArrayLike] | ArrayLike, funclist: Sequence[Callable[..., Any] | float], /
+) -> Array:
+    r"""Soft ``jnp.piecewise``: pieces blended by soft conditions, the last one winning.
+
+    Hard operator: ``jnp.piecewise(x, condlist, funclist)`` for 0/1
+    conditions. As there, where several conditions hold the *last* one wins
+    (``jnp.piecewise`` and ``np.piecewise`` assign the pieces in order), and
+    where none holds the extra last function (if ``len(funclist) == n + 1``)
+    or 0 is used. With soft conditions :math:`c_i` the piece weights are
+
+    .. math:: w_i = c_i \prod_{j > i} (1 - c_j), \qquad
+              w_\mathrm{default} = \prod_j (1 - c_j),
+
+    which sum to 1 and reduce to the hard rule on 0/1 conditions; the result
+    is :math:`\sum_i w_i f_i(x)`. Terms of weight exactly 0 are skipped, so a
+    piece that is inf or NaN where it is not selected does no harm.
+
+    Args:
+      x: floating array.
+      condlist: ``n`` soft booleans (floating, values in [0, 1]), each
+        broadcasting against ``x`` (a sequence, or an array stacked on axis 0).
+      funclist: ``n`` or ``n + 1`` entries, each a callable ``f(x)`` returning
+        an array of ``x``'s shape, or a constant.
+
+    Returns:
+      An array of ``x``'s shape and dtype.
+
+    Points of non-differentiability:
+      None beyond those of the pieces: the result is smooth in the conditions
+      (d/dc_i is the weighted difference between piece ``i`` and what lies
+      below it) and in ``x`` through the pieces. At 0/1 conditions the
+      derivative w.r.t. ``x`` is the selected piece's. NaN propagates where it
+      has positive weight. No temperature (the conditions carry it).
+
+    Raises:
+      TypeError: non-floating ``x`` or conditions. ValueError: a funclist of
+      the wrong length.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, softops as so
+      >>> x = jnp.array([-2.0, 0.5, 3.0])
+      >>> so.piecewise(x, [so.less(x, 0.0, temperature=0.0)], [lambda x: -x, lambda x: x * x])
+      Array([2.  , 0.25, 9.  ], dtype=float32)
+      >>> float(jax.grad(lambda c: so.piecewise(jnp.float32(2.0), [c], [1.0, 5.0]))(0.0))
+      -4.0
+    """
+    op = "piecewise"
+    x = _checks.as_float_array(x, op, "x")
+    if isinstance(condlist, jax.Array | jnp.ndarray) and jnp.ndim(condlist) > jnp.ndim(x):
+        condlist = list(condlist)
+    elif not isinstance(condlist, list | tuple):
+        condlist = [condlist]
+    conds = [_checks.as_float_array(c, op, f"condlist[{i}]") for i, c in enumerate(condlist)]
+    n = len(conds)
+    funclist = list(funclist)
+    if len(funclist) not in (n, n + 1):
+        raise ValueError(
+            f"piecewise expects {n} or {n + 1} functions for {n} conditions, got {len(funclist)}"
+        )
+    w = _checks.working_dtype(x.dtype)
+
+    def value(f):
+        v = f(x) if callable(f) else f
+        return jnp.broadcast_to(jnp.asarray(v).astype(w), x.shape)
+
+    default = value(funclist[n]) if len(funclist) == n + 1 else jnp.zeros(x.shape, w)
+    # weights from the last condition backwards: w_i = c_i * prod_{j > i}(1 - c_j)
+    remaining = jnp.ones((), w)
+    weights = [None] * n
+    for i in reversed(range(n)):
+        c = jnp.broadcast_to(conds[i].astype(w), x.shape)
+        weights[i] = c * remaining
+        remaining = remaining * (1.0 - c)
+    out = blend(
+        [*weights, jnp.broadcast_to(remaining, x.shape)], [*(value(f) for f in funclist[:n]), default]
+    )
+    return jnp.broadcast_to(out, x.shape).astype(x.dtype)
+
+
+# -------------------------------------------------------------------- while loop
+def _masked_add(acc, w, s):
+    off = w == 0
+    safe = jnp.where(off, jnp.zeros((), s.dtype), s)
+    return jnp.where(off, acc, acc + w * safe)
+
+
+def while_loop(
+    cond_fn: Callable[[Any], ArrayLike],
+    body_fn: Callable[[Any], Any],
+    init: Any,
+    /,
+    *,
+    max_iterations: int,
+) -> Any:
+    r"""A relaxed ``lax.while_loop`` with at most ``max_iterations`` steps.
+
+    Hard operator: ``lax.while_loop(cond_fn, body_fn, init)`` stopped after
+    ``max_iterations`` bodies at the latest. Relaxation: the states
+    :math:`s_0 = \mathrm{init}`, :math:`s_{k+1} = \mathrm{body}(s_k)` are
+    those of the hard loop; the loop *stops* at step :math:`k` with the
+    probability that it has continued so far and now stops,
+    :math:`a_k (1 - c_k)` with :math:`c_k = \mathrm{cond}(s_k)` a soft boolean
+    and :math:`a_k = \prod_{j<k} c_j`, and at :math:`K` =
+    ``max_iterations`` with probability :math:`a_K`. The result is the
+    expected final state over that stopping time,
+
+    .. math:: \sum_{k<K} a_k (1 - c_k)\, s_k + a_K\, s_K .
+
+    With 0/1 conditions this is the hard loop exactly (capped at ``K``); once
+    the stopping probability reaches exactly 0 the state is frozen, so the
+    bodies evaluated afterwards (the trip count is always ``K``) cannot leak
+    inf or NaN into the result. Built on ``lax.scan``, so reverse-mode
+    differentiation works (the hard ``lax.while_loop`` supports forward mode
+    only) at the cost of ``K`` bodies per call.
+
+    Args:
+      cond_fn: state -> soft boolean (floating, values in [0, 1]) whose shape
+        broadcasts against every leaf of the state (numpy broadcasting,
+        right-aligned): a scalar for one loop, or one stopping probability per
+        element for element-wise loops; ``jax.vmap`` runs a batch of loops.
+      body_fn: state -> state of the same structure, shapes and dtypes.
+      init: the initial state, a pytree of floating arrays.
+      max_iterations: static non-negative int, the most bodies evaluated.
+
+    Returns:
+      The expected final state, a pytree like ``init``.
+
+    Points of non-differentiability:
+      None beyond those of ``cond_fn`` and ``body_fn``: d/dc_k moves weight
+      between stopping at ``k`` and continuing. With hard conditions (e.g. a
+      comparison at temperature 0) the derivative w.r.t. ``init`` is that of
+      the states actually reached, and the conditions' derivative is 0. NaN
+      propagates where it has positive weight. No temperature (the condition
+      carries it).
+
+    Raises:
+      TypeError: non-floating leaves, non-callable functions, a body that
+      changes the state's structure. ValueError: negative or non-integer
+      ``max_iterations``.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, softops as so
+      >>> loop = lambda x0, t: so.while_loop(lambda x: so.less(x, jnp.float32(10.0), temperature=t),
+      ...                                    lambda x: 2.0 * x, x0, max_iterations=8)
+      >>> float(loop(jnp.float32(1.5), 0.0))  # 1.5 -> 3 -> 6 -> 12
+      12.0
+      >>> float(jax.grad(loop)(jnp.float32(1.5), 0.0))
+      8.0
+    """
+    op = "while_loop"
+    if not (callable(cond_fn) and callable(body_fn)):
+        raise TypeError("while_loop expects callables cond_fn and body_fn")
+    try:
+        K = operator.index(max_iterations)
+    except TypeError as err:
+        raise ValueError(f"while_loop expects an integer max_iterations, got {max_iterations!r}") from err
+    if K < 0:
+        raise ValueError(f"while_loop expects a non-negative max_iterations, got {K}")
+    init = jax.tree_util.tree_map(jnp.asarray, init)
+    leaves, treedef = _leaves_float(init, op, "states")
+    c0 = jnp.asarray(cond_fn(init))
+    if not jnp.issubdtype(c0.dtype, jnp.floating):
+        raise TypeError(f"while_loop expects cond_fn to return a floating soft boolean, got {c0.dtype.name}")
+    cw = _checks.working_dtype(c0.dtype)
+
+    def cond(s):
+        return jnp.asarray(cond_fn(s)).astype(cw)
+
+    def step(carry, _):
+        state, alive, acc = carry
+        c = cond(state)
+        stop = jnp.where(alive == 0, jnp.zeros((), cw), alive * (1.0 - c))
+        alive_next = jnp.where(alive == 0, jnp.zeros((), cw), alive * c)
+        acc = jax.tree_util.tree_map(lambda a, s: _masked_add(a, stop.astype(a.dtype), s), acc, state)
+        new = body_fn(state)
+        new_leaves, new_def = jax.tree_util.tree_flatten(new)
+        if new_def != treedef:
+            raise TypeError(f"while_loop: body_fn changed the state's structure from {treedef} to {new_def}")
+        frozen = alive_next == 0
+        new = jax.tree_util.tree_map(
+            lambda s, n: (
+                jnp.where(frozen, s, n.astype(s.dtype)) if n.shape == s.shape else _shape_error(s, n)
+            ),
+            state,
+            new,
+        )
+        return (new, alive_next, acc), None
+
+    acc0 = jax.tree_util.tree_map(lambda s: jnp.zeros(jnp.broadcast_shapes(s.shape, c0.shape), s.dtype), init)
+    alive0 = jnp.ones(c0.shape, cw)
+    init_b = jax.tree_util.tree_map(lambda s, a: jnp.broadcast_to(s, a.shape), init, acc0)
+    (state, alive, acc), _ = lax.scan(step, (init_b, alive0, acc0), None, length=K)
+    del leaves
+    return jax.tree_util.tree_map(lambda a, s: _masked_add(a, alive.astype(a.dtype), s), acc, state)
+
+
+def _shape_error(s, n):
+    raise TypeError(f"while_loop: body_fn changed a leaf's shape from {s.shape} to {n.shape}")

@@ -1,0 +1,393 @@
+"""Logic on soft booleans: not, and, or, xor, all, any under a choice of t-norm.
+
+These operators take probabilities (soft booleans in [0, 1], e.g. from
+:func:`softops.greater`), not a temperature: the smoothness comes from their
+inputs. The ``tnorm`` keyword picks the fuzzy-logic family:
+
+* ``"product"`` (default): ``p q``, ``p + q - p q`` -- the probability of the
+  conjunction/disjunction of independent events; smooth everywhere.
+* ``"lukasiewicz"``: ``max(p + q - 1, 0)``, ``min(p + q, 1)``.
+* ``"goedel"``: ``min(p, q)``, ``max(p, q)``.
+
+On inputs that are exactly 0 or 1 every family is exact boolean logic. The
+kinks of the Lukasiewicz and Goedel forms carry the minimum-norm subgradient,
+softops' rule everywhere (ties of min/max split equally).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from softops import _checks
+
+Array = jax.Array
+ArrayLike = Any
+
+TNORMS: tuple[str, ...] = ("product", "lukasiewicz", "goedel")
+
+
+def _tnorm(tnorm: Any, op: str) -> str:
+    if not isinstance(tnorm, str) or tnorm not in TNORMS:
+        raise ValueError(f"{op}: unknown tnorm {tnorm!r}; expected one of {', '.join(map(repr, TNORMS))}")
+    return tnorm
+
+
+def _inputs(op, names, arrays):
+    """Float inputs in the working dtype, and the result dtype."""
+    xs = [_checks.as_float_array(a, op, n) for a, n in zip(arrays, names, strict=True)]
+    dtypes = {x.dtype for x in xs}
+    if len(dtypes) > 1:
+        raise TypeError(
+            f"{op} expects soft booleans of one floating dtype, got {sorted(d.name for d in dtypes)}"
+        )
+    dtype = xs[0].dtype
+    w = _checks.working_dtype(dtype)
+    return [x.astype(w) for x in xs], dtype
+
+
+def _pos(s):
+    """``max(s, 0)`` with derivative 0 at ``s == 0`` (min-norm) and NaN passed through."""
+    return jnp.where(s <= 0, jnp.zeros((), s.dtype), s)
+
+
+def _cap(s):
+    """``min(s, 1)`` with derivative 0 at ``s == 1`` and NaN passed through."""
+    return jnp.where(s >= 1, jnp.ones((), s.dtype), s)
+
+
+def _and(p, q, tnorm):
+    if tnorm == "product":
+        return p * q
+    if tnorm == "lukasiewicz":
+        return _pos(p + q - 1.0)
+    return jnp.minimum(p, q)
+
+
+def _or(p, q, tnorm):
+    if tnorm == "product":
+        return p + q - p * q
+    if tnorm == "lukasiewicz":
+        return _cap(p + q)
+    return jnp.maximum(p, q)
+
+
+def logical_not(p: ArrayLike, /) -> Array:
+    r"""Soft negation ``1 - p`` (the same for every t-norm).
+
+    Hard operator: ``jnp.logical_not`` on booleans encoded as 0/1 floats.
+
+    Args:
+      p: soft boolean, a floating-point array with values in [0, 1].
+
+    Returns:
+      ``1 - p`` in ``p``'s dtype; exact on 0 and 1.
+
+    Points of non-differentiability:
+      None: the derivative is -1 everywhere. NaN propagates; the operator
+      takes no temperature.
+
+    Raises:
+      TypeError: if ``p`` is not floating point.
+
+    Examples:
+      >>> import jax, softops as so
+      >>> float(so.logical_not(0.25)), float(so.logical_not(1.0))
+      (0.75, 0.0)
+      >>> float(jax.grad(so.logical_not)(0.0))
+      -1.0
+    """
+    (p,), dtype = _inputs("logical_not", ("p",), (p,))
+    return (1.0 - p).astype(dtype)
+
+
+def logical_and(p: ArrayLike, q: ArrayLike, /, *, tnorm: str = "product") -> Array:
+    r"""Soft conjunction of two soft booleans under a t-norm.
+
+    Hard operator: ``jnp.logical_and`` on 0/1 floats. ``product``: :math:`pq`;
+    ``lukasiewicz``: :math:`\max(p + q - 1, 0)`; ``goedel``: :math:`\min(p, q)`.
+    Each is exact on {0, 1} inputs, commutative, associative and monotone in
+    both arguments, with 1 as its identity.
+
+    Args:
+      p, q: soft booleans (floating arrays of one dtype, values in [0, 1]),
+        broadcast together.
+      tnorm: ``"product"`` (default), ``"lukasiewicz"`` or ``"goedel"``.
+
+    Returns:
+      The broadcast soft boolean in the inputs' dtype.
+
+    Points of non-differentiability:
+      ``product`` is smooth. ``lukasiewicz`` has a kink at ``p + q == 1``
+      (one-sided derivatives 0 and 1): ``jax.grad`` returns 0 there (minimum
+      norm). ``goedel`` has a tie at ``p == q``: the gradient is split 0.5/0.5.
+      NaN propagates. There is no temperature.
+
+    Raises:
+      TypeError: non-floating or mixed-dtype inputs. ValueError: unknown tnorm.
+
+    Examples:
+      >>> import jax, softops as so
+      >>> float(so.logical_and(0.5, 0.5)), float(so.logical_and(0.5, 0.5, tnorm="lukasiewicz"))
+      (0.25, 0.0)
+      >>> float(jax.grad(so.logical_and)(0.5, 0.5, tnorm="lukasiewicz"))  # the kink p + q == 1
+      0.0
+      >>> float(jax.grad(so.logical_and)(0.5, 0.5, tnorm="goedel"))  # the tie
+      0.5
+
+    References:
+      Klement, Mesiar & Pap, "Triangular Norms", Kluwer 2000;
+      van Krieken, Acar & van Harmelen, "Analyzing differentiable fuzzy logic
+      operators", Artificial Intelligence 2022.
+    """
+    tnorm = _tnorm(tnorm, "logical_and")
+    (p, q), dtype = _inputs("logical_and", ("p", "q"), (p, q))
+    return _and(p, q, tnorm).astype(dtype)
+
+
+def logical_or(p: ArrayLike, q: ArrayLike, /, *, tnorm: str = "product") -> Array:
+    r"""Soft disjunction (the t-conorm dual to :func:`logical_and`).
+
+    Hard operator: ``jnp.logical_or`` on 0/1 floats. ``product``:
+    :math:`p + q - pq`; ``lukasiewicz``: :math:`\min(p + q, 1)`;
+    ``goedel``: :math:`\max(p, q)`. De Morgan holds: ``or(p, q) ==
+    not(and(not p, not q))`` up to rounding.
+
+    Args:
+      p, q: soft booleans of one floating dtype, broadcast together.
+      tnorm: ``"product"`` (default), ``"lukasiewicz"`` or ``"goedel"``.
+
+    Returns:
+      The broadcast soft boolean in the inputs' dtype.
+
+    Points of non-differentiability:
+      ``lukasiewicz``: kink at ``p + q == 1`` (one-sided derivatives 1 and 0),
+      ``jax.grad`` gives 0. ``goedel``: tie at ``p == q``, split 0.5/0.5.
+      ``product`` is smooth. NaN propagates.
+
+    Raises:
+      TypeError: non-floating or mixed-dtype inputs. ValueError: unknown tnorm.
+
+    Examples:
+      >>> import jax, softops as so
+      >>> float(so.logical_or(0.5, 0.5)), float(so.logical_or(1.0, 0.0, tnorm="goedel"))
+      (0.75, 1.0)
+      >>> float(jax.grad(so.logical_or)(0.25, 0.75, tnorm="lukasiewicz"))
+      0.0
+    """
+    tnorm = _tnorm(tnorm, "logical_or")
+    (p, q), dtype = _inputs("logical_or", ("p", "q"), (p, q))
+    return _or(p, q, tnorm).astype(dtype)
+
+
+def logical_xor(p: ArrayLike, q: ArrayLike, /, *, tnorm: str = "product") -> Array:
+    r"""Soft exclusive or: ``or(and(p, not q), and(not p, q))`` in each family.
+
+    Hard operator: ``jnp.logical_xor`` on 0/1 floats. ``product``:
+    :math:`p + q - 2pq`, the probability that exactly one of two independent
+    events happens; ``lukasiewicz``: :math:`|p - q|`; ``goedel``:
+    :math:`\max(\min(p, 1-q), \min(1-p, q))`.
+
+    Args:
+      p, q: soft booleans of one floating dtype, broadcast together.
+      tnorm: ``"product"`` (default), ``"lukasiewicz"`` or ``"goedel"``.
+
+    Returns:
+      The broadcast soft boolean in the inputs' dtype.
+
+    Points of non-differentiability:
+      ``lukasiewicz``: kink at ``p == q`` (one-sided derivatives -1 and 1),
+      ``jax.grad`` gives 0. ``goedel``: ties of its min/max (``p + q == 1``,
+      ``p == q``, ...) split equally. ``product`` is smooth. NaN propagates.
+
+    Raises:
+      TypeError: non-floating or mixed-dtype inputs. ValueError: unknown tnorm.
+
+    Examples:
+      >>> import jax, softops as so
+      >>> float(so.logical_xor(1.0, 0.0)), float(so.logical_xor(0.5, 0.5))
+      (1.0, 0.5)
+      >>> float(jax.grad(so.logical_xor)(0.5, 0.5, tnorm="lukasiewicz"))
+      0.0
+    """
+    tnorm = _tnorm(tnorm, "logical_xor")
+    (p, q), dtype = _inputs("logical_xor", ("p", "q"), (p, q))
+    if tnorm == "product":
+        out = p + q - 2.0 * (p * q)
+    elif tnorm == "lukasiewicz":
+        d = p - q  # |d| with derivative 0 at d == 0 (min norm; jnp.abs gives 1)
+        out = jnp.where(d > 0, d, jnp.where(d < 0, -d, d * 0.0))
+    else:
+        out = jnp.maximum(jnp.minimum(p, 1.0 - q), jnp.minimum(1.0 - p, q))
+    return out.astype(dtype)
+
+
+# ------------------------------------------------------------------- reductions
+def _axes(axis, ndim, op):
+    if axis is None:
+        return tuple(range(ndim))
+    items = axis if isinstance(axis, tuple | list) else (axis,)
+    out = tuple(_checks.axis(a, ndim, op) for a in items)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated axis in {axis!r}")
+    return out
+
+
+def _product(p, axes, keepdims, conj):
+    """``prod(p)`` (``conj``) or ``1 - prod(1 - p)`` through a sum of logs.
+
+    ``log p`` (or ``log1p(-p)``) summed pairwise keeps a product of many factors
+    near 1 accurate, and ``-expm1`` keeps a disjunction of tiny probabilities.
+    The derivative w.r.t. ``p_i`` is (up to sign) the product of the *other*
+    factors, evaluated as ``exp(sum_{j != i} log)`` with the zero factors
+    counted apart, so a single zero factor does not make it ``0 / 0``.
+    """
+
+    def logs(p):
+        return jnp.log(p) if conj else jnp.log1p(-p)
+
+    def value(total):
+        return jnp.exp(total) if conj else -jnp.expm1(total)
+
+    @jax.custom_jvp
+    def reduce(p):
+        return value(jnp.sum(logs(p), axis=axes, keepdims=True))
+
+    @reduce.defjvp
+    def reduce_jvp(primals, tangents):
+        (p,), (dp,) = primals, tangents
+        zero = p == (1.0 if not conj else 0.0)  # the factors that vanish
+        safe = logs(jnp.where(zero, jnp.full((), 0.5, p.dtype), p))
+        safe = jnp.where(zero, jnp.zeros((), p.dtype), safe)
+        total = jnp.sum(safe, axis=axes, keepdims=True)
+        n_zero = jnp.sum(zero.astype(p.dtype), axis=axes, keepdims=True)
+        others_vanish = (n_zero - zero.astype(p.dtype)) > 0
+        others = jnp.where(others_vanish, jnp.zeros((), p.dtype), jnp.exp(total - safe))
+        # d prod / d p_i = others; d (1 - prod(1 - p)) / d p_i = others as well
+        return reduce(p), jnp.sum(others * dp, axis=axes, keepdims=True)
+
+    out = reduce(p)
+    return out if keepdims else jnp.squeeze(out, axis=axes)
+
+
+def _reduce(op, p, axis, keepdims, tnorm, conj):
+    tnorm = _tnorm(tnorm, op)
+    keepdims = _checks.boolean(keepdims, op, "keepdims")
+    (p,), dtype = _inputs(op, ("p",), (p,))
+    axes = _axes(axis, p.ndim, op)
+    n = math.prod(p.shape[a] for a in axes)
+    if tnorm == "product":
+        # all: prod(p); any: 1 - prod(1 - p), both through the log-space product.
+        out = _product(p, axes, keepdims, conj)
+    elif tnorm == "lukasiewicz":
+        if conj:  # max(0, 1 - sum(1 - p))
+            out = _pos(1.0 - jnp.sum(1.0 - p, axis=axes, keepdims=keepdims))
+        else:  # min(1, sum(p))
+            out = _cap(jnp.sum(p, axis=axes, keepdims=keepdims))
+    elif n == 0:  # the identity of min / max over an empty set
+        shape = jnp.sum(p, axis=axes, keepdims=keepdims).shape
+        out = jnp.full(shape, 1.0 if conj else 0.0, p.dtype)
+    else:
+        out = (jnp.min if conj else jnp.max)(p, axis=axes, keepdims=keepdims)
+    return (out + jnp.zeros((), out.dtype)).astype(dtype)  # + 0 turns -0.0 into 0.0
+
+
+def all(  # noqa: A001 - mirrors jnp.all
+    p: ArrayLike,
+    /,
+    *,
+    axis: int | tuple[int, ...] | None = None,
+    keepdims: bool = False,
+    tnorm: str = "product",
+) -> Array:
+    r"""Soft "all": the t-norm of every entry along ``axis``.
+
+    Hard operator: ``jnp.all`` on 0/1 floats (1 for an empty reduction).
+    ``product``: :math:`\prod_i p_i`, computed as
+    :math:`\exp(\sum_i \log p_i)` so that many factors near 1 are accurate
+    (pairwise summation of logs, rather than a long chain of rounded products)
+    and the derivative, the product of the *other* entries, is exact and finite
+    even where some entries are 0. ``lukasiewicz``:
+    :math:`\max(0, 1 - \sum_i (1 - p_i))`. ``goedel``: :math:`\min_i p_i`.
+    Exact on {0, 1} inputs.
+
+    Args:
+      p: soft booleans (a floating array with values in [0, 1]).
+      axis: ``None`` (all axes, the default), an int or a tuple of ints.
+      keepdims: keep the reduced axes with size 1.
+      tnorm: ``"product"`` (default), ``"lukasiewicz"`` or ``"goedel"``.
+
+    Returns:
+      The reduced soft boolean in ``p``'s dtype.
+
+    Points of non-differentiability:
+      ``product``: none (with two or more zeros the derivative is 0, with one
+      zero it is the product of the others at that entry). ``lukasiewicz``:
+      a kink where :math:`\sum_i (1 - p_i) = 1`, ``jax.grad`` gives 0 there.
+      ``goedel``: ties of the minimum split the gradient equally. NaN
+      propagates. Negative entries (outside the domain) give NaN in the
+      ``product`` family. No temperature.
+
+    Raises:
+      TypeError: non-floating input or non-bool ``keepdims``. ValueError:
+      unknown tnorm, axis out of range or repeated.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, softops as so
+      >>> p = jnp.array([1.0, 0.5, 0.5])
+      >>> float(so.all(p)), float(so.all(p, tnorm="goedel"))
+      (0.25, 0.5)
+      >>> jax.grad(so.all)(jnp.array([0.0, 0.5, 1.0]))  # exact with a zero entry
+      Array([0.5, 0. , 0. ], dtype=float32)
+      >>> jax.grad(lambda p: so.all(p, tnorm="goedel"))(p)  # tie of the minimum
+      Array([0. , 0.5, 0.5], dtype=float32)
+    """
+    return _reduce("all", p, axis, keepdims, tnorm, True)
+
+
+def any(  # noqa: A001 - mirrors jnp.any
+    p: ArrayLike,
+    /,
+    *,
+    axis: int | tuple[int, ...] | None = None,
+    keepdims: bool = False,
+    tnorm: str = "product",
+) -> Array:
+    r"""Soft "any": the t-conorm of every entry along ``axis``.
+
+    Hard operator: ``jnp.any`` on 0/1 floats (0 for an empty reduction).
+    ``product``: :math:`1 - \prod_i (1 - p_i)`, computed in log space like
+    :func:`all` (so a sum of many tiny probabilities is not lost and the
+    derivative stays exact where some ``p_i == 1``). ``lukasiewicz``:
+    :math:`\min(1, \sum_i p_i)`. ``goedel``: :math:`\max_i p_i`.
+
+    Args:
+      p: soft booleans (a floating array with values in [0, 1]).
+      axis: ``None`` (all axes, the default), an int or a tuple of ints.
+      keepdims: keep the reduced axes with size 1.
+      tnorm: ``"product"`` (default), ``"lukasiewicz"`` or ``"goedel"``.
+
+    Returns:
+      The reduced soft boolean in ``p``'s dtype.
+
+    Points of non-differentiability:
+      ``lukasiewicz``: kink at :math:`\sum_i p_i = 1` (``jax.grad`` gives 0).
+      ``goedel``: ties of the maximum split equally. ``product``: smooth.
+      NaN propagates; entries above 1 give NaN in the ``product`` family. No
+      temperature.
+
+    Raises:
+      TypeError: non-floating input or non-bool ``keepdims``. ValueError:
+      unknown tnorm, axis out of range or repeated.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, softops as so
+      >>> float(so.any(jnp.array([0.5, 0.5]))), float(so.any(jnp.zeros(3)))
+      (0.75, 0.0)
+      >>> jax.grad(so.any)(jnp.array([1.0, 0.5, 0.0]))  # exact with an entry at 1
+      Array([0.5, 0. , 0. ], dtype=float32)
+    """
+    return _reduce("any", p, axis, keepdims, tnorm, False)
