@@ -1,0 +1,458 @@
+"""Pooling over sliding windows: max_pool, min_pool, avg_pool.
+
+Windows run over the last ``len(window_shape)`` axes of ``x``; the leading axes
+are batch axes. A window is gathered as ``prod(window_shape)`` strided slices of
+the padded input (one per offset inside the window), so the soft pool is a
+handful of fused elementwise passes with no patch tensor materialised.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from softops import _checks
+from softops._mechanism import prepare, saturation, straight_through
+from softops._registry import Kink, OperatorInfo, register
+
+Array = jax.Array
+ArrayLike = Any
+
+POOL_MODES: tuple[str, ...] = ("softmax", "logsumexp")
+_Pads = tuple[tuple[int, int], ...]
+
+
+# ------------------------------------------------------------------ validation
+def _ints(v: Any, op: str, name: str, n: int | None) -> tuple[int, ...]:
+    if isinstance(v, int | np.integer) and not isinstance(v, bool):
+        v = (v,) * (n if n is not None else 1)
+    if not isinstance(v, Sequence) or isinstance(v, str):
+        raise TypeError(f"{op} expects {name} to be a tuple of positive ints, got {v!r}")
+    vals = tuple(v)
+    if not vals or any(not isinstance(a, int | np.integer) or isinstance(a, bool) or a < 1 for a in vals):
+        raise ValueError(f"{op} expects {name} to be a non-empty tuple of positive ints, got {v!r}")
+    if n is not None and len(vals) != n:
+        raise ValueError(f"{op}: {name} {v!r} must have one entry per window dimension ({n})")
+    return tuple(int(a) for a in vals)
+
+
+def _geometry(op: str, shape: tuple[int, ...], window_shape: Any, strides: Any, padding: Any):
+    """Check the window, strides and padding; return them with the pads and output dims."""
+    window = _ints(window_shape, op, "window_shape", None)
+    n = len(window)
+    if n > len(shape):
+        raise ValueError(f"{op}: window_shape {window} has more dimensions than x (shape {shape})")
+    stride = (1,) * n if strides is None else _ints(strides, op, "strides", n)
+    spatial = shape[len(shape) - n :]
+    if isinstance(padding, str):
+        if padding.upper() not in ("VALID", "SAME"):
+            raise ValueError(f"{op}: padding must be 'VALID', 'SAME' or (low, high) pairs, got {padding!r}")
+        pads = tuple(tuple(p) for p in lax.padtype_to_pads(spatial, window, stride, padding.upper()))
+    else:
+        try:
+            pads = tuple((int(lo), int(hi)) for lo, hi in padding)
+            ok = len(pads) == n and all(
+                lo >= 0 and hi >= 0 and lo == a and hi == b
+                for (lo, hi), (a, b) in zip(pads, padding, strict=True)
+            )
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(
+                f"{op}: padding must be 'VALID', 'SAME' or {n} pairs of non-negative ints, got {padding!r}"
+            )
+    out = tuple(
+        (d + lo + hi - w) // s + 1 for d, (lo, hi), w, s in zip(spatial, pads, window, stride, strict=True)
+    )
+    if any(o < 1 for o in out):
+        raise ValueError(f"{op}: window {window} does not fit in the padded input of spatial shape {spatial}")
+    return window, stride, pads, out
+
+
+def _windows(x: Array, window, stride, pads: _Pads, out, fill: float) -> list[Array]:
+    """One strided slice of the padded ``x`` per offset inside the window."""
+    lead = x.ndim - len(window)
+    fill_value = jnp.asarray(fill, x.dtype)
+    xp = lax.pad(x, fill_value, [(0, 0, 0)] * lead + [(lo, hi, 0) for lo, hi in pads])
+    slices = []
+    for offset in itertools.product(*(range(w) for w in window)):
+        start = (0,) * lead + offset
+        limit = xp.shape[:lead] + tuple(
+            o + (m - 1) * s + 1 for o, m, s in zip(offset, out, stride, strict=True)
+        )
+        slices.append(lax.slice(xp, start, limit, (1,) * lead + stride))
+    return slices
+
+
+def _fold_max(parts: list[Array]) -> Array:
+    return functools.reduce(jnp.maximum, parts)
+
+
+# ------------------------------------------------------------------ max pool kernels
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1, 2, 3, 4))
+def _hard_max_pool(x, window, stride, pads, out):
+    return _fold_max(_windows(x, window, stride, pads, out, -math.inf))
+
+
+@_hard_max_pool.defjvp
+def _hard_max_pool_jvp(window, stride, pads, out, primals, tangents):
+    (x,), (dx,) = primals, tangents
+    parts = _windows(x, window, stride, pads, out, -math.inf)
+    m = _fold_max(parts)
+    hits = [p == m for p in parts]
+    # Equal shares among the tied maxima of each window (minimum norm); NaN windows give NaN.
+    count = functools.reduce(jnp.add, [h.astype(x.dtype) for h in hits])
+    dparts = _windows(dx, window, stride, pads, out, 0.0)
+    zero = jnp.zeros((), x.dtype)
+    total = functools.reduce(jnp.add, [jnp.where(h, d, zero) for h, d in zip(hits, dparts, strict=True)])
+    return m, total / count
+
+
+def _soft_max_pool(x, t, window, stride, pads, out, mode):
+    parts = _windows(x, window, stride, pads, out, -math.inf)
+    m = lax.stop_gradient(_fold_max(parts))
+    live = jnp.isfinite(m) & (t > 0)
+    zero, one = jnp.zeros((), x.dtype), jnp.ones((), x.dtype)
+    m0 = jnp.where(live, m, zero)
+    t1 = jnp.where(live, t, one)
+    floor = -saturation(x.dtype) * t1
+    num, den = zero, zero
+    for p in parts:
+        d = jnp.where(live, p - m0, zero)
+        inside = d >= floor
+        dc = jnp.where(inside, d, floor)
+        # exp(d / t) with d / t >= -L; the clamp keeps padding (-inf) out of the arithmetic.
+        e = jnp.where(inside, jnp.exp(_ratio(jnp.where(inside, d, zero), t1)), zero)
+        den = den + e
+        if mode == "softmax":
+            num = num + e * dc
+    val = m0 + (num / den if mode == "softmax" else t1 * jnp.log(den))
+    return jnp.where(live, val, _hard_max_pool(x, window, stride, pads, out))
+
+
+@jax.custom_jvp
+def _ratio(d, t):
+    return d / t
+
+
+@_ratio.defjvp
+def _ratio_jvp(primals, tangents):
+    (d, t), (dd, dt) = primals, tangents
+    u = _ratio(d, t)
+    return u, (dd - u * dt) / t
+
+
+def _pool(op, x, window_shape, strides, padding, temperature, mode, use_st, sgn):
+    (x,), t, dtype = prepare(op, ("x",), (x,), temperature)
+    mode = _checks.mode(mode, POOL_MODES, op)
+    use_st = _checks.boolean(use_st, op, "straight_through")
+    window, stride, pads, out = _geometry(op, x.shape, window_shape, strides, padding)
+    out_shape = x.shape[: x.ndim - len(window)] + out
+    try:
+        shape = jnp.broadcast_shapes(out_shape, t.shape)
+    except ValueError as err:
+        raise ValueError(
+            f"{op}: temperature of shape {t.shape} does not broadcast against the output shape {out_shape}"
+        ) from err
+    x = sgn * x
+
+    def hard(x, t):
+        return jnp.broadcast_to(_hard_max_pool(x, window, stride, pads, out), shape)
+
+    def soft(x, t):
+        return _soft_max_pool(x, t, window, stride, pads, out, mode)
+
+    res = straight_through(hard, soft, x, t) if use_st else soft(x, t)
+    return (sgn * res).astype(dtype)
+
+
+# ------------------------------------------------------------------ public API
+def max_pool(
+    x: ArrayLike,
+    /,
+    window_shape: Sequence[int] | int,
+    *,
+    strides: Sequence[int] | int | None = None,
+    padding: str | Sequence[tuple[int, int]] = "VALID",
+    temperature: ArrayLike = 1.0,
+    mode: str = "softmax",
+    straight_through: bool = False,
+) -> Array:
+    r"""Max pooling over sliding windows and its softmax-weighted relaxation.
+
+    Hard operator: ``lax.reduce_window(x, -inf, lax.max, (1,) * b + window_shape,
+    (1,) * b + strides, padding)`` with ``b`` leading batch axes; padding
+    cells are ``-inf`` and never win. Relaxation, per window :math:`W`:
+
+    * ``softmax`` (default): :math:`\sum_{i\in W} x_i e^{x_i/t} / \sum_{i\in W} e^{x_i/t}`,
+      the expectation under the window's softmax (a lower bound of the max);
+    * ``logsumexp``: :math:`t \log \sum_{i \in W} e^{x_i/t}` (an upper bound).
+
+    Both are computed relative to the (held) window maximum, so they never
+    overflow, and converge monotonically to the max pool as :math:`t \to 0`;
+    at ``t = 0`` the value is exactly the max pool.
+
+    Args:
+      x: floating-point array; its last ``len(window_shape)`` axes are pooled.
+      window_shape: window size per pooled axis (an int means every axis of a
+        1-d window).
+      strides: step per pooled axis; default 1 (as ``flax.linen.max_pool``).
+      padding: ``"VALID"``, ``"SAME"`` or one ``(low, high)`` pair of
+        non-negative ints per pooled axis.
+      temperature: non-negative, traced; broadcasts against the output.
+      mode: ``"softmax"`` or ``"logsumexp"``.
+      straight_through: the hard max pool as value, the relaxation's derivative.
+
+    Returns:
+      The pooled array in ``x``'s dtype.
+
+    Points of non-differentiability:
+      Ties inside a window. At ``temperature=0`` each window sends its
+      gradient to its maximum, split equally among tied maxima (the minimum-norm
+      rule, pinned by a custom JVP; ``jax.grad`` of ``lax.reduce_window`` picks
+      one of them instead); overlapping windows add up. For ``t > 0`` the
+      relaxation is C-infinity. A window containing NaN gives NaN; a window
+      holding ``+inf`` gives ``+inf`` (gradient to the ``+inf`` entries) at every
+      temperature. The derivative with respect to ``t`` is 0 at ``t = 0``.
+
+    Raises:
+      TypeError: non-floating ``x``; window_shape or strides not ints.
+      ValueError: non-positive or mismatched window/strides, bad padding, a
+        window larger than the padded input, unknown mode, concrete negative
+        temperature.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, softops as so
+      >>> x = jnp.array([[1.0, 5.0, 5.0, 2.0]])
+      >>> so.max_pool(x, (2,), strides=(2,), temperature=0.0)
+      Array([[5., 5.]], dtype=float32)
+      >>> jax.grad(lambda x: so.max_pool(x, (4,), temperature=0.0).sum())(x)  # tie
+      Array([[0. , 0.5, 0.5, 0. ]], dtype=float32)
+
+    References:
+      Boureau, Ponce & LeCun, "A Theoretical Analysis of Feature Pooling in
+      Visual Recognition", ICML 2010 (smooth pooling between average and max).
+    """
+    return _pool("max_pool", x, window_shape, strides, padding, temperature, mode, straight_through, 1.0)
+
+
+def min_pool(
+    x: ArrayLike,
+    /,
+    window_shape: Sequence[int] | int,
+    *,
+    strides: Sequence[int] | int | None = None,
+    padding: str | Sequence[tuple[int, int]] = "VALID",
+    temperature: ArrayLike = 1.0,
+    mode: str = "softmax",
+    straight_through: bool = False,
+) -> Array:
+    r"""Min pooling, ``-max_pool(-x)``, and its relaxations.
+
+    Hard operator: ``lax.reduce_window(x, inf, lax.min, ...)``. Relaxations:
+    the expectation under the window's ``softmax(-x / t)`` (``softmax``, an
+    upper bound) or :math:`-t \log \sum e^{-x_i/t}` (``logsumexp``, a lower
+    bound). Arguments as :func:`max_pool`.
+
+    Args:
+      x: floating-point array; its last ``len(window_shape)`` axes are pooled.
+      window_shape: window size per pooled axis.
+      strides: step per pooled axis (default 1).
+      padding: ``"VALID"``, ``"SAME"`` or ``(low, high)`` pairs.
+      temperature: non-negative, traced; broadcasts against the output.
+      mode: ``"softmax"`` or ``"logsumexp"``.
+      straight_through: hard value, relaxed derivative.
+
+    Returns:
+      The pooled array in ``x``'s dtype.
+
+    Points of non-differentiability:
+      Ties of a window's minimum: equal shares at ``temperature=0``. NaN,
+      ``-inf`` mirror :func:`max_pool`.
+
+    Raises:
+      TypeError, ValueError: as :func:`max_pool`.
+
+    Examples:
+      >>> import jax.numpy as jnp, softops as so
+      >>> so.min_pool(jnp.array([3.0, 1.0, 2.0]), (2,), temperature=0.0)
+      Array([1., 1.], dtype=float32)
+    """
+    return _pool("min_pool", x, window_shape, strides, padding, temperature, mode, straight_through, -1.0)
+
+
+def avg_pool(
+    x: ArrayLike,
+    /,
+    window_shape: Sequence[int] | int,
+    *,
+    strides: Sequence[int] | int | None = None,
+    padding: str | Sequence[tuple[int, int]] = "VALID",
+    count_include_pad: bool = True,
+    temperature: ArrayLike = 1.0,
+    mode: str = "mean",
+) -> Array:
+    r"""Average pooling over sliding windows.
+
+    The window mean ``lax.reduce_window(x, 0, lax.add, ...) / n``. Averaging is
+    linear, so there is nothing to relax: ``temperature`` and ``mode`` are
+    accepted (and validated) only so that ``avg_pool`` can stand in for
+    :func:`max_pool`; the value never depends on them. As in
+    ``flax.linen.avg_pool``, padding cells count as zeros and ``n`` is the
+    window size (``count_include_pad=True``); with ``count_include_pad=False``
+    ``n`` is the number of real cells in each window. Computed in ``x``'s own
+    dtype, exactly as the ``lax.reduce_window`` expression.
+
+    Args:
+      x: floating-point array; its last ``len(window_shape)`` axes are pooled.
+      window_shape: window size per pooled axis.
+      strides: step per pooled axis (default 1).
+      padding: ``"VALID"``, ``"SAME"`` or ``(low, high)`` pairs.
+      count_include_pad: divide by the full window size (default) or by the
+        number of non-padding cells.
+      temperature: non-negative, traced; no effect on the value.
+      mode: only ``"mean"``.
+
+    Returns:
+      The pooled array in ``x``'s dtype, broadcast against ``temperature``.
+
+    Points of non-differentiability:
+      None: each input receives ``1/n`` from every window containing it
+      (``1/prod(window_shape)`` by default). NaN and infinities propagate to
+      the windows holding them. The derivative with respect to ``t`` is 0.
+
+    Raises:
+      TypeError, ValueError: as :func:`max_pool`; ``mode`` other than ``"mean"``.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp, softops as so
+      >>> so.avg_pool(jnp.array([1.0, 3.0, 2.0]), (2,))
+      Array([2. , 2.5], dtype=float32)
+      >>> jax.grad(lambda x: so.avg_pool(x, (2,), strides=(2,)).sum())(jnp.array([1.0, 3.0]))
+      Array([0.5, 0.5], dtype=float32)
+    """
+    op = "avg_pool"
+    x = _checks.as_float_array(x, op)
+    t = _checks.temperature(temperature, op, _checks.working_dtype(x.dtype))
+    _checks.mode(mode, ("mean",), op)
+    count_include_pad = _checks.boolean(count_include_pad, op, "count_include_pad")
+    window, stride, pads, out = _geometry(op, x.shape, window_shape, strides, padding)
+    lead = x.ndim - len(window)
+    dims, steps = (1,) * lead + window, (1,) * lead + stride
+    full_pads = ((0, 0),) * lead + pads
+    # A concrete NumPy init value lets JAX recognise the sum (and differentiate it).
+    total = lax.reduce_window(x, np.zeros((), x.dtype), lax.add, dims, steps, full_pads)
+    if count_include_pad:
+        res = total / jnp.asarray(math.prod(window), x.dtype)
+    else:
+        res = total / jnp.asarray(_real_counts(x.shape[lead:], window, stride, pads, out), x.dtype)
+    try:
+        shape = jnp.broadcast_shapes(res.shape, t.shape)
+    except ValueError as err:
+        raise ValueError(
+            f"{op}: temperature of shape {t.shape} does not broadcast against the output shape {res.shape}"
+        ) from err
+    return jnp.broadcast_to(res, shape)
+
+
+def _real_counts(spatial, window, stride, pads, out) -> np.ndarray:
+    """Number of non-padding cells in each window (a product over the pooled axes)."""
+    counts = np.ones((), np.float64)
+    for d, w, s, (lo, _), o in zip(spatial, window, stride, pads, out, strict=True):
+        start = np.arange(o) * s - lo
+        per_axis = np.minimum(start + w, d) - np.maximum(start, 0)
+        counts = counts[..., None] * per_axis.astype(np.float64)
+    return counts
+
+
+# ------------------------------------------------------------------ registry
+_SAMPLE_KW = {"window_shape": (2, 3), "strides": (1, 2), "padding": "SAME"}
+
+
+def _sample(key, dtype):
+    x = jax.random.normal(key, (2, 5, 6), "float32") * 2
+    return (np.asarray(x).astype(dtype),), dict(_SAMPLE_KW)
+
+
+def _lax_pool(x, window_shape, strides=None, padding="VALID", *, init, reducer):
+    window = tuple(window_shape)
+    lead = x.ndim - len(window)
+    stride = (1,) * len(window) if strides is None else tuple(strides)
+    if not isinstance(padding, str):
+        padding = ((0, 0),) * lead + tuple(tuple(p) for p in padding)
+    return lax.reduce_window(
+        x, np.asarray(init, x.dtype), reducer, (1,) * lead + window, (1,) * lead + stride, padding
+    )
+
+
+def _lax_max_pool(x, window_shape, strides=None, padding="VALID"):
+    return _lax_pool(x, window_shape, strides, padding, init=-math.inf, reducer=lax.max)
+
+
+def _lax_min_pool(x, window_shape, strides=None, padding="VALID"):
+    return _lax_pool(x, window_shape, strides, padding, init=math.inf, reducer=lax.min)
+
+
+def _lax_avg_pool(x, window_shape, strides=None, padding="VALID"):
+    total = _lax_pool(x, window_shape, strides, padding, init=0.0, reducer=lax.add)
+    return total / jnp.asarray(math.prod(window_shape), x.dtype)
+
+
+_TIE_NOTE = "The kink is a tie inside a window (no single point); equal shares at t = 0."
+register(
+    OperatorInfo(
+        name="max_pool",
+        fn=max_pool,
+        hard=_lax_max_pool,
+        family="pooling",
+        kind="other",
+        modes={"softmax": math.inf, "logsumexp": math.inf},
+        default_mode="softmax",
+        kinks=(Kink("tied maxima inside a window", "tie", 0.0, 1.0, None),),
+        sample=_sample,
+        subgradient=False,
+        nan_policy="any",
+        notes=_TIE_NOTE,
+    )
+)
+register(
+    OperatorInfo(
+        name="min_pool",
+        fn=min_pool,
+        hard=_lax_min_pool,
+        family="pooling",
+        kind="other",
+        modes={"softmax": math.inf, "logsumexp": math.inf},
+        default_mode="softmax",
+        kinks=(Kink("tied minima inside a window", "tie", 1.0, 0.0, None),),
+        sample=_sample,
+        subgradient=False,
+        nan_policy="any",
+        notes=_TIE_NOTE,
+    )
+)
+register(
+    OperatorInfo(
+        name="avg_pool",
+        fn=avg_pool,
+        hard=_lax_avg_pool,
+        family="pooling",
+        kind="other",
+        modes={"mean": math.inf},
+        default_mode="mean",
+        kinks=(),
+        sample=_sample,
+        straight_through=False,
+        subgradient=False,
+        nan_policy="any",
+        notes="Linear: temperature and mode are accepted for a uniform signature and have no effect.",
+    )
+)
