@@ -20,7 +20,7 @@ import numpy as np
 from jax import lax
 
 from softops import _checks
-from softops._mechanism import prepare, saturation, straight_through
+from softops._mechanism import min_temperature, prepare, saturation, straight_through
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -119,7 +119,7 @@ def _hard_max_pool_jvp(window, stride, pads, out, primals, tangents):
 def _soft_max_pool(x, t, window, stride, pads, out, mode):
     parts = _windows(x, window, stride, pads, out, -math.inf)
     m = lax.stop_gradient(_fold_max(parts))
-    live = jnp.isfinite(m) & (t > 0)
+    live = jnp.isfinite(m) & (t > min_temperature(x.dtype))
     zero, one = jnp.zeros((), x.dtype), jnp.ones((), x.dtype)
     m0 = jnp.where(live, m, zero)
     t1 = jnp.where(live, t, one)
@@ -348,6 +348,8 @@ def avg_pool(
     lead = x.ndim - len(window)
     dims, steps = (1,) * lead + window, (1,) * lead + stride
     full_pads = ((0, 0),) * lead + pads
+    dtype = x.dtype
+    x = x.astype(_checks.working_dtype(dtype))  # float16 window sums overflow long before their mean
     # A concrete NumPy init value lets JAX recognise the sum (and differentiate it).
     total = lax.reduce_window(x, np.zeros((), x.dtype), lax.add, dims, steps, full_pads)
     if count_include_pad:
@@ -360,7 +362,7 @@ def avg_pool(
         raise ValueError(
             f"{op}: temperature of shape {t.shape} does not broadcast against the output shape {res.shape}"
         ) from err
-    return jnp.broadcast_to(res, shape)
+    return jnp.broadcast_to(res, shape).astype(dtype)
 
 
 def _real_counts(spatial, window, stride, pads, out) -> np.ndarray:
@@ -445,7 +447,7 @@ register(
         fn=avg_pool,
         hard=_lax_avg_pool,
         family="pooling",
-        kind="other",
+        kind="linear",
         modes={"mean": math.inf},
         default_mode="mean",
         kinks=(),

@@ -22,7 +22,7 @@ import numpy as np
 from jax import lax
 
 from softops import _checks
-from softops._mechanism import prepare, saturation, straight_through
+from softops._mechanism import min_temperature, prepare, saturation, straight_through
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -154,7 +154,9 @@ def _scores(x: Array, t: Array, ax: int):
     ``u = dc / t``, in ``[-L, 0]``. Elsewhere every input is a benign 0 or 1.
     """
     m = lax.stop_gradient(jnp.max(x, ax, keepdims=True))
-    live = jnp.isfinite(m) & (t > 0)
+    # Below the dtype's smallest usable temperature the hard branch is taken (as
+    # for every softops relaxation): the soft Jacobian there, ~1 / t, would overflow.
+    live = jnp.isfinite(m) & (t > min_temperature(x.dtype))
     zero, one = jnp.zeros((), x.dtype), jnp.ones((), x.dtype)
     m0 = jnp.where(live, m, zero)
     t1 = jnp.where(live, t, one)
@@ -539,6 +541,14 @@ def _one_hot_argmin(x, axis=-1):
     return jax.nn.one_hot(jnp.argmin(x, axis), x.shape[axis], dtype=x.dtype, axis=axis)
 
 
+def _hard_reduce_max(x, axis=-1, keepdims=False):
+    return jnp.max(x, axis=axis, keepdims=keepdims)
+
+
+def _hard_reduce_min(x, axis=-1, keepdims=False):
+    return jnp.min(x, axis=axis, keepdims=keepdims)
+
+
 _ARGMAX_SMOOTHNESS = {"softmax": math.inf, "sparsemax": 0, "entmax15": 1}
 _JUMP = (Kink("tied maxima along axis", "jump", 0.0, 0.0, None),)
 _JUMP_MIN = (Kink("tied minima along axis", "jump", 0.0, 0.0, None),)
@@ -580,7 +590,7 @@ register(
     OperatorInfo(
         name="max",
         fn=max,
-        hard=jnp.max,
+        hard=_hard_reduce_max,
         family="reductions",
         kind="other",
         modes=_MAX_SMOOTHNESS,
@@ -596,7 +606,7 @@ register(
     OperatorInfo(
         name="min",
         fn=min,
-        hard=jnp.min,
+        hard=_hard_reduce_min,
         family="reductions",
         kind="other",
         modes=_MAX_SMOOTHNESS,
@@ -612,7 +622,7 @@ register(
     OperatorInfo(
         name="logsumexp",
         fn=logsumexp,
-        hard=jnp.max,
+        hard=_hard_reduce_max,
         family="reductions",
         kind="other",
         modes={"logsumexp": math.inf},

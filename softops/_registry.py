@@ -69,7 +69,8 @@ class OperatorInfo:
       hard: the plain jnp/lax function it equals at ``temperature=0``.
       family: operator family (the ``softops/_<family>.py`` it lives in).
       kind: ``"relu-like"`` (relaxation ``t * f(x / t)``), ``"step-like"``
-        (``f(x / t)``) or ``"other"``.
+        (``f(x / t)``), ``"linear"`` (smooth everywhere, no kinks: ``kinks``
+        is empty and the temperature has no effect) or ``"other"``.
       modes: mode name -> differentiability class of the relaxation in that
         mode (``math.inf`` for C-infinity).
       default_mode: the mode used when none is given.
