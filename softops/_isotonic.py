@@ -1,0 +1,170 @@
+"""Exact isotonic regression (pool adjacent violators) in pure JAX.
+
+The soft sorting family reduces every operator to one problem per row,
+
+    v = argmin_u ||u - y||^2  subject to  u_1 <= u_2 <= ... <= u_n,
+
+whose solution is piecewise constant: the positions split into consecutive
+*blocks* and ``v`` is the mean of ``y`` over each block. The Jacobian of ``v``
+with respect to ``y`` is the block-averaging matrix ``B``, which is applied in
+O(n) with segment sums and never built.
+
+Pool adjacent violators (PAV) may merge violating neighbours in any order and
+still reaches the unique solution. We use that freedom to run it as a merge
+tree: at level ``l`` the row is cut into segments of ``2**l`` positions, each
+already solved, and every pair of neighbouring segments is fixed up at its
+junction at once (vectorised over all junctions of all rows): the block left
+of the junction and the block right of it are pooled while they violate,
+absorbing further neighbours on either side as needed. A level costs O(n)
+work plus one loop step per block absorbed at its busiest junction, so the
+whole solve is O(n log n) work and O(n) memory with ``log2 n`` levels. No
+tolerance is involved: every loop stops when no violator is left.
+
+The lowest levels, segments of up to ``BASE`` positions, are solved without
+a loop: position ``k`` starts a block exactly when every mean of ``y`` over a
+window ending just before ``k`` is smaller than every mean over a window
+starting at ``k`` (inside the segment; the max-min characterisation of the
+isotonic fit, with equal means pooled). That is O(n * BASE) vectorised work
+and removes ``log2(BASE)`` sequential loops; rows of up to ``BASE`` entries
+need no loop at all.
+
+Blocks are stored by their end points: ``last[a]`` is the end of the block
+starting at ``a``, ``first[b]`` the start of the block ending at ``b`` and
+``total[a]`` its sum; ``is_start`` marks block starts.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+Array = jax.Array
+
+BASE = 8  # segment length solved in closed form before the merge levels
+
+
+def _take(a: Array, idx: Array) -> Array:
+    return jnp.take_along_axis(a, idx, axis=-1)
+
+
+def _mean(total: Array, count: Array) -> Array:
+    return total / count.astype(total.dtype)
+
+
+def pav_blocks(y: Array) -> tuple[Array, Array]:
+    """Blocks of the non-decreasing isotonic fit of each row of ``y`` (rows, n).
+
+    Neighbouring blocks are pooled when the left mean is ``>=`` the right one,
+    so equal values share a block (the minimum-norm rule at ties). Only blocks
+    with finite means are pooled: ``+-inf`` entries (and NaN, which callers
+    replace by ``+inf``) stay singletons.
+
+    Returns:
+      ``(start, count)``: for every position the index where its block starts
+      and the block's length, both int32 of shape (rows, n).
+    """
+    return _pav_blocks(y)
+
+
+@jax.jit
+def _pav_blocks(y):
+    rows, n = y.shape
+    size = 1 << max(n - 1, 0).bit_length()
+    if size > n:
+        y = jnp.concatenate([y, jnp.full((rows, size - n), jnp.inf, y.dtype)], axis=-1)
+    iota = jnp.broadcast_to(jnp.arange(size, dtype=jnp.int32), (rows, size))
+    r = jnp.arange(rows, dtype=jnp.int32)[:, None]
+    base = min(BASE, size)
+    state = _solve_segments(y, base, iota)  # first, last, total, is_start
+    half = base
+    while half < size:  # one while_loop per level; lanes = the level's junctions
+        junction = jnp.arange(half, size, 2 * half, dtype=jnp.int32)
+        state = _merge_level(state, jnp.broadcast_to(junction, (rows, junction.shape[0])), half, r)
+        half *= 2
+    last, is_start = state[1], state[3]
+    start = lax.cummax(jnp.where(is_start > 0, iota, 0), axis=1)[:, :n]
+    count = _take(last, start) - start + 1
+    return start, count
+
+
+def _solve_segments(y, seg, iota):
+    """Exact PAV blocks of every segment of ``seg`` positions, without a loop."""
+    rows, size = y.shape
+    z = y.reshape(rows, size // seg, seg)
+    inf = jnp.asarray(jnp.inf, y.dtype)
+    # sums[d - 1][..., a] = y[a] + ... + y[a + d - 1] (summed in order), NaN past the segment.
+    sums, run = [], z
+    for d in range(1, seg + 1):
+        if d > 1:
+            run = run[..., :-1] + z[..., d - 1 :]
+        sums.append(jnp.concatenate([run, jnp.full(z.shape[:-1] + (d - 1,), jnp.nan, y.dtype)], -1))
+    left = jnp.full(z.shape, -inf)  # largest mean of a window ending at k - 1
+    right = jnp.full(z.shape, inf)  # smallest mean of a window starting at k
+    for d in range(1, seg + 1):
+        mean = sums[d - 1] / jnp.asarray(d, y.dtype)
+        ok = jnp.isfinite(mean)  # windows holding +-inf (or past the end) never pool
+        right = jnp.minimum(right, jnp.where(ok, mean, inf))
+        shifted = jnp.concatenate([jnp.full(z.shape[:-1] + (d,), -inf), mean[..., : seg - d]], -1)
+        left = jnp.maximum(left, jnp.where(jnp.isfinite(shifted), shifted, -inf))
+    is_start = (left < right).reshape(rows, size)  # -inf < right at every segment start
+    first = lax.cummax(jnp.where(is_start, iota, 0), axis=1)
+    is_end = jnp.concatenate([is_start[:, 1:], jnp.ones((rows, 1), bool)], axis=1)
+    last = lax.cummin(jnp.where(is_end, iota, size), axis=1, reverse=True)
+    # Block totals, summed in the same order as the windows above.
+    stacked = jnp.stack(sums, axis=-2).reshape(rows, size // seg, seg * seg)
+    local = (last - first) * seg + first % seg  # (count - 1, start within segment)
+    total = jnp.take_along_axis(stacked, local.reshape(rows, size // seg, seg), axis=-1)
+    return first, last, total.reshape(rows, size), is_start.astype(jnp.int8)
+
+
+def _merge_level(state, junction, half, r):
+    first, last, total, is_start = state
+    size = first.shape[-1]
+    seg_lo, seg_hi = junction - half, junction + half - 1
+    cur_b = junction - 1
+    cur_a = _take(first, cur_b)
+    active = jnp.ones(junction.shape, bool)
+
+    def body(carry):
+        first, last, total, is_start, cur_a, cur_b, active = carry
+        cur_total = _take(total, cur_a)
+        cur_mean = _mean(cur_total, cur_b - cur_a + 1)
+        ok_cur = jnp.isfinite(cur_mean)
+        # right neighbour (inside this pair of segments)
+        r_a = jnp.minimum(cur_b + 1, size - 1)
+        r_b = _take(last, r_a)
+        r_total = _take(total, r_a)
+        r_mean = _mean(r_total, r_b - r_a + 1)
+        go_r = active & (cur_b < seg_hi) & ok_cur & jnp.isfinite(r_mean) & (cur_mean >= r_mean)
+        # left neighbour
+        l_b = jnp.maximum(cur_a - 1, 0)
+        l_a = _take(first, l_b)
+        l_total = _take(total, l_a)
+        l_mean = _mean(l_total, l_b - l_a + 1)
+        go_l = active & ~go_r & (cur_a > seg_lo) & ok_cur & jnp.isfinite(l_mean) & (l_mean >= cur_mean)
+
+        zero = jnp.zeros((), total.dtype)
+        new_a = jnp.where(go_l, l_a, cur_a)
+        new_b = jnp.where(go_r, r_b, cur_b)
+        new_total = jnp.where(go_l, l_total, zero) + cur_total + jnp.where(go_r, r_total, zero)
+        # Junctions own disjoint ranges; an idle one rewrites its own block unchanged.
+        total = total.at[r, new_a].set(new_total)
+        last = last.at[r, new_a].set(new_b)
+        first = first.at[r, new_b].set(new_a)
+        # r_a may lie in the next pair's range: "min" writes commute.
+        is_start = is_start.at[r, r_a].min((~go_r).astype(jnp.int8))
+        is_start = is_start.at[r, cur_a].min((~go_l).astype(jnp.int8))
+        return first, last, total, is_start, new_a, new_b, go_r | go_l
+
+    carry = (first, last, total, is_start, cur_a, cur_b, active)
+    carry = lax.while_loop(lambda c: jnp.any(c[-1]), body, carry)
+    return carry[:4]
+
+
+def block_mean(v: Array, start: Array, count: Array) -> Array:
+    """``B v``: replace every entry by the mean of ``v`` over its block (O(n))."""
+    rows, n = v.shape
+    flat = (start + n * jnp.arange(rows, dtype=jnp.int32)[:, None]).reshape(-1)
+    sums = jax.ops.segment_sum(v.reshape(-1), flat, num_segments=rows * n).reshape(rows, n)
+    return _mean(_take(sums, start), count)

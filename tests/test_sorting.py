@@ -1,0 +1,291 @@
+"""Sorting-family checks beyond the generic suite: exact hard limits in every
+layout, convergence, scale, ties, NaN, dtypes, gradients, properties, errors."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jax import lax
+from jax.test_util import check_grads
+
+import softops as so
+from tests.references.sorting import REFERENCES
+
+# (rtol, atol) per purpose; one table.
+TOL = {
+    "f64": (1e-9, 1e-10),
+    "f32": (2e-5, 2e-5),
+    "half": (2e-2, 2e-2),  # float16/bfloat16 output rounding of unit-scale values
+}
+
+
+def normal(shape, seed=0, dtype=jnp.float32):
+    return jax.random.normal(jax.random.PRNGKey(seed), shape, jnp.float32).astype(dtype)
+
+
+def assert_bits(a, b):
+    a, b = np.atleast_1d(np.asarray(a)), np.atleast_1d(np.asarray(b))
+    assert a.dtype == b.dtype
+    assert a.shape == b.shape
+    np.testing.assert_array_equal(a.view(np.uint8), b.view(np.uint8))
+
+
+# --------------------------------------------------------------------- t = 0
+LAYOUTS = [((9,), -1), ((3, 8), -1), ((5, 4, 3), 1), ((6, 2), 0)]
+
+
+@pytest.mark.parametrize(("shape", "axis"), LAYOUTS)
+@pytest.mark.parametrize("descending", [False, True])
+def test_temperature_zero_is_jnp_bit_for_bit(shape, axis, descending):
+    x = normal(shape).at[(0,) * len(shape)].set(0.0)
+    x = jnp.round(x * 2) / 2  # ties and signed zeros
+    x = x.at[(-1,) * len(shape)].set(-0.0)
+    t0 = jax.jit(lambda t: so.sort(x, axis=axis, descending=descending, temperature=t))(0.0)
+    assert_bits(t0, jnp.sort(x, axis=axis, descending=descending))
+    assert_bits(
+        so.sort(x, axis=axis, descending=descending, temperature=0.0),
+        jnp.sort(x, axis=axis, descending=descending),
+    )
+    r = so.rank(x, axis=axis, descending=descending, temperature=0.0)
+    hard = jnp.argsort(jnp.argsort(x, axis=axis, descending=descending), axis=axis).astype(x.dtype)
+    assert_bits(r, hard)
+    p = jax.jit(lambda t: so.argsort(x, axis=axis, descending=descending, temperature=t))(0.0)
+    idx = jnp.argsort(jnp.moveaxis(x, axis, -1), descending=descending)
+    assert_bits(p, jax.nn.one_hot(idx, x.shape[axis], dtype=x.dtype))
+    q = jnp.array([0.0, 0.3, 0.5, 1.0])
+    assert_bits(
+        jax.jit(lambda t: so.quantile(x, q, axis=axis, temperature=t))(0.0), jnp.quantile(x, q, axis=axis)
+    )
+    assert_bits(so.median(x, axis=axis, temperature=0.0), jnp.median(x, axis=axis))
+    assert_bits(so.percentile(x, q * 100, axis=axis, temperature=0.0), jnp.percentile(x, q * 100, axis=axis))
+
+
+def test_top_k_temperature_zero_is_lax_top_k():
+    x = jnp.round(normal((4, 12)) * 2) / 2
+    v, d = jax.jit(lambda t: so.top_k(x, 5, temperature=t))(0.0)
+    hv, hi = lax.top_k(x, 5)
+    assert_bits(v, hv)
+    assert_bits(d, jax.nn.one_hot(hi, 12, dtype=x.dtype))
+    m = so.top_k_mask(x, 5, temperature=0.0)
+    assert_bits(m, jax.nn.one_hot(hi, 12, dtype=x.dtype).sum(-2))
+
+
+# -------------------------------------------------------------- convergence
+def test_converges_to_float_precision():
+    x = normal((4, 1000))
+    err = jnp.max(jnp.abs(so.sort(x, temperature=1e-6) - jnp.sort(x)))
+    assert float(err) <= 1e-5
+
+
+@pytest.mark.parametrize("op", ["sort", "rank", "quantile", "top_k_mask"])
+def test_error_decreases_monotonically(op, x64):
+    x = normal((3, 40), seed=3, dtype=jnp.float64)
+    f = {
+        "sort": lambda t: so.sort(x, temperature=t),
+        "rank": lambda t: so.rank(x, temperature=t),
+        "quantile": lambda t: so.quantile(x, jnp.array([0.1, 0.5, 0.77]), temperature=t),
+        "top_k_mask": lambda t: so.top_k_mask(x, 7, temperature=t),
+    }[op]
+    hard = f(0.0)
+    errs = [float(jnp.max(jnp.abs(f(float(t)) - hard))) for t in np.geomspace(10.0, 1e-6, 40)]
+    assert all(b <= a + 1e-12 for a, b in zip(errs, errs[1:], strict=False)), errs
+    assert errs[-1] <= 1e-12  # exact up to the interpolation's rounding
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(-10, 10), min_size=2, max_size=12), st.floats(0.01, 3.0))
+def test_property_sort_rank_bounds(xs, t):
+    x = jnp.asarray(np.array(xs, np.float32))
+    n = x.shape[0]
+    s, r = so.sort(x, temperature=t), so.rank(x, temperature=t)
+    assert bool(jnp.all(jnp.diff(s) >= t * (1 - 1e-3) - 1e-4))  # neighbours >= t apart
+    assert bool(jnp.all((r >= -1e-4) & (r <= n - 1 + 1e-4)))
+    np.testing.assert_allclose(jnp.sum(r), n * (n - 1) / 2, rtol=1e-4)
+    np.testing.assert_allclose(jnp.sum(s), jnp.sum(x) + t * 0, rtol=1e-4, atol=1e-3 * n * (1 + t))
+
+
+# ----------------------------------------------------------------- scale
+def test_no_collapse_on_outliers():
+    x = jnp.array([0.0, 1.0, 2.0, 1e6])
+    assert abs(float(so.sort(x, temperature=0.01)[0])) <= 0.01
+    assert abs(float(so.quantile(x, 0.0, temperature=0.01))) <= 0.01
+    assert abs(float(so.top_k(-x, 1, temperature=0.01)[0][0])) <= 0.01
+
+
+@pytest.mark.parametrize("c", [1e-6, 1e20])
+def test_relative_scale_is_scale_equivariant(c):
+    x = normal((3, 50))
+    base = so.sort(x, temperature=0.5, scale="relative")
+    got = so.sort(x * c, temperature=0.5, scale="relative")
+    np.testing.assert_allclose(got / c, base, rtol=1e-5, atol=1e-5)
+    rb = so.rank(x, temperature=0.5, scale="relative")
+    np.testing.assert_allclose(so.rank(x * c, temperature=0.5, scale="relative"), rb, rtol=1e-4, atol=1e-4)
+    assert not np.allclose(base, jnp.sort(x))  # the option does relax
+
+
+def test_huge_and_tiny_magnitudes_absolute():
+    x = normal((2, 30))
+    for c in (1e-20, 1e20):
+        out = so.sort(x * c, temperature=0.1 * c)
+        np.testing.assert_allclose(out / c, so.sort(x, temperature=0.1), rtol=1e-4, atol=1e-5)
+
+
+# ------------------------------------------------------------------- ties
+def test_ties_share_equally():
+    x = jnp.array([1.0, 3.0, 1.0, 2.0])
+    g = jax.grad(lambda x: so.sort(x, temperature=0.0)[0])(x)
+    np.testing.assert_array_equal(g, [0.5, 0, 0.5, 0])
+    g = jax.grad(lambda x: so.sort(x, temperature=0.3)[0])(x)
+    np.testing.assert_allclose(g, [0.5, 0, 0.5, 0])
+    r = so.rank(x, temperature=0.3)
+    assert float(r[0]) == float(r[2]) == 0.5
+    np.testing.assert_array_equal(so.argsort(x, temperature=0.3)[0], [0.5, 0, 0.5, 0])
+    m = so.top_k_mask(jnp.array([5.0, 1.0, 1.0, 0.0]), 2, temperature=0.1)
+    np.testing.assert_allclose(m, [1, 0.5, 0.5, 0])
+
+
+# -------------------------------------------------------------------- NaN
+def test_nan_sorts_last_and_stays_in_its_row():
+    x = normal((3, 6))
+    xn = x.at[1, 2].set(jnp.nan)
+    for t in (0.0, 0.7):
+        s = so.sort(xn, temperature=t)
+        assert bool(jnp.isnan(s[1, -1]))
+        assert not bool(jnp.any(jnp.isnan(s[1, :-1])))
+        np.testing.assert_array_equal(s[::2], so.sort(x, temperature=t)[::2])
+        np.testing.assert_allclose(s[1, :-1], so.sort(jnp.delete(x[1], 2), temperature=t), rtol=1e-6)
+        r = so.rank(xn, temperature=t)
+        assert float(r[1, 2]) == 5.0
+        np.testing.assert_array_equal(r[::2], so.rank(x, temperature=t)[::2])
+        q = so.quantile(xn, 0.5, temperature=t)
+        assert bool(jnp.isnan(q[1]))
+        assert bool(jnp.all(jnp.isfinite(q[::2])))
+        g = jax.grad(lambda v, t=t: jnp.sum(so.sort(v, temperature=t)[::2]))(xn)
+        assert bool(jnp.all(jnp.isfinite(g)))
+
+
+# ----------------------------------------------------------------- dtypes
+@pytest.mark.parametrize("dtype", [jnp.float16, jnp.bfloat16])
+def test_half_precision_computed_in_float32(dtype):
+    x = normal((2, 20)).astype(dtype)
+    for fn in (so.sort, so.rank, so.median):
+        out = fn(x, temperature=0.3)
+        assert out.dtype == jnp.dtype(dtype)
+        ref = fn(x.astype(jnp.float32), temperature=0.3)
+        np.testing.assert_allclose(out.astype(jnp.float32), ref, *TOL["half"])
+    assert_bits(so.sort(x, temperature=0.0), jnp.sort(x))
+
+
+# -------------------------------------------------------------- gradients
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x, t: so.sort(x, axis=0, temperature=t),
+        lambda x, t: so.sort(x, descending=True, temperature=t, scale="relative"),
+        lambda x, t: so.rank(x, axis=0, descending=True, temperature=t),
+        lambda x, t: so.top_k_mask(x, 2, temperature=t),
+        lambda x, t: so.top_k(x, 2, temperature=t)[0],
+        lambda x, t: so.quantile(x, jnp.array([0.2, 0.6]), axis=0, temperature=t),
+    ],
+)
+def test_gradients_match_finite_differences(fn, x64):
+    x = normal((5, 4), seed=7, dtype=jnp.float64) * 2
+    check_grads(fn, (x, jnp.float64(0.6)), order=1, modes=("fwd", "rev"), atol=1e-6, rtol=1e-6)
+    jax.hessian(lambda x: jnp.sum(fn(x, 0.6) ** 2))(x)  # defined (piecewise linear)
+
+
+def test_sort_by_gradient_is_the_soft_permutation(x64):
+    key = normal((6,), seed=1, dtype=jnp.float64)
+    v = normal((6,), seed=2, dtype=jnp.float64)
+    p = so.argsort(key, temperature=1.0)
+    np.testing.assert_allclose(so.sort_by(v, key, temperature=1.0), p @ v, *TOL["f64"])
+    np.testing.assert_allclose(jax.jacrev(lambda v: so.sort_by(v, key, temperature=1.0))(v), p, *TOL["f64"])
+    np.testing.assert_allclose(jax.jacfwd(lambda x: so.sort(x, temperature=1.0))(key), p, *TOL["f64"])
+
+
+# ------------------------------------------------------------ properties
+def test_soft_permutation_and_mask_properties():
+    x = normal((3, 30))
+    p = so.argsort(x, temperature=0.3)
+    np.testing.assert_allclose(p.sum(-1), 1, *TOL["f32"])
+    np.testing.assert_allclose(p.sum(-2), 1, *TOL["f32"])
+    v, d = so.top_k(x, 4, temperature=0.3)
+    assert v.shape == (3, 4)
+    assert d.shape == (3, 4, 30)
+    np.testing.assert_allclose(d.sum(-1), 1, *TOL["f32"])
+    m = so.top_k_mask(x, 4, temperature=0.3)
+    np.testing.assert_allclose(m.sum(-1), 4, *TOL["f32"])
+    assert bool(jnp.all((m >= 0) & (m <= 1 + 1e-6)))
+
+
+def test_matches_reference_in_other_layouts(x64):
+    x = normal((4, 6), seed=5, dtype=jnp.float64)
+    got = so.sort(x, axis=0, temperature=0.8)
+    want = REFERENCES["sort"]((np.asarray(x).T,), {}, 0.8, "l2").T
+    np.testing.assert_allclose(got, want, *TOL["f64"])
+    got = so.sort(x, descending=True, temperature=0.8)
+    np.testing.assert_allclose(got, -REFERENCES["sort"]((-np.asarray(x),), {}, 0.8, "l2"), *TOL["f64"])
+    t = jnp.array([[0.1], [0.5], [1.0], [3.0]])  # one temperature per row
+    got = so.rank(x, temperature=t)
+    for i in range(4):
+        want = REFERENCES["rank"]((np.asarray(x[i]),), {}, float(t[i, 0]), "l2")
+        np.testing.assert_allclose(got[i], want, *TOL["f64"])
+
+
+def test_no_quadratic_intermediate():
+    n = 3000
+    x = normal((1, n))
+    for f in (
+        lambda x: so.sort(x, temperature=0.1),
+        lambda x: so.rank(x, temperature=0.1),
+        lambda x: so.top_k(x, 3, temperature=0.1)[0],
+        lambda x: so.top_k_mask(x, 3, temperature=0.1),
+        lambda x: so.quantile(x, 0.3, temperature=0.1),
+    ):
+        jaxpr = jax.make_jaxpr(jax.grad(lambda x, f=f: jnp.sum(f(x))))(x)
+        sizes = [int(np.prod(v.aval.shape)) for eqn in jaxpr.eqns for v in eqn.outvars]
+        assert max(sizes) < 4 * n * 3, max(sizes)
+
+
+def test_large_row_matches_reference_pav(x64):
+    x = normal((2, 5000), seed=9, dtype=jnp.float64)
+    s = so.sort(x, temperature=0.01)
+    assert bool(jnp.all(jnp.diff(s) >= 0.01 * (1 - 1e-9)))
+    # optimality: s is the projection of sort(x) onto {gaps >= t}; KKT via isotonic of y
+    from tests.test_isotonic import numpy_pav
+
+    xs = np.sort(np.asarray(x), -1)
+    w = np.arange(5000)
+    want = np.stack([0.01 * w + numpy_pav(r - 0.01 * w) for r in xs])
+    np.testing.assert_allclose(s, want, *TOL["f64"])
+
+
+# --------------------------------------------------------------- errors
+def test_errors():
+    x = normal((2, 5))
+    with pytest.raises(ValueError, match="top_k: k must satisfy"):
+        so.top_k(x, 6)
+    with pytest.raises(TypeError, match="top_k expects a static integer k"):
+        so.top_k(x, 2.0)
+    with pytest.raises(ValueError, match="top_k_mask: k must satisfy"):
+        so.top_k_mask(x, -1)
+    with pytest.raises(TypeError, match="quantile expects a floating-point q"):
+        so.quantile(x, jnp.int32(1))
+    with pytest.raises(ValueError, match="sort: unknown scale"):
+        so.sort(x, scale="log")
+    with pytest.raises(ValueError, match="rank expects x with at least one dimension"):
+        so.rank(jnp.float32(1.0))
+    with pytest.raises(ValueError, match="sort: axis 2 is out of range"):
+        so.sort(x, axis=2)
+    with pytest.raises(ValueError, match="argsort: temperature of shape"):
+        so.argsort(x, temperature=jnp.ones(5))
+    with pytest.raises(ValueError, match="sort_by expects values of the key's shape"):
+        so.sort_by(x[:, :4], x)
+    with pytest.raises(TypeError, match="sort_by expects a floating-point key"):
+        so.sort_by(x, x.astype(jnp.int32))
+    with pytest.raises(ValueError, match="median: unknown mode"):
+        so.median(x, mode="entropic")
+    with pytest.raises(TypeError, match="sort expects descending to be a Python bool"):
+        so.sort(x, descending=1)
