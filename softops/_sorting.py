@@ -676,16 +676,15 @@ def _interp(xs, q, midpoint):
     return jnp.where(bad, jnp.nan, out)
 
 
-def _quantile(op, x, q, axis, temperature, mode, scale, straight_through, midpoint=False, hard_fn=None):
+def _quantile(op, x, q, axis, temperature, mode, scale, straight_through, hard_fn, midpoint=False):
     rows = _Rows(op, x, axis, temperature, scale, False, mode, stable=False)
     s, _ = _project(rows.xs, rows.t, None)
     # q outside [0, 1] is clamped on the soft path (jnp extrapolates oddly or gives NaN).
     soft = _interp(s, jnp.clip(q, 0, 1), midpoint)
-    # jnp.quantile's own arithmetic (unclamped q) on the already sorted rows, without
-    # sorting them again: bit for bit jnp's result for float32/float64 inputs.
-    # jnp.percentile's p / 100 is reassociated by XLA with the interpolation
-    # (differently eagerly and under jit), so percentile calls jnp on the rows.
-    hard = _interp(rows.xs, q, midpoint) if hard_fn is None else jnp.moveaxis(hard_fn(rows.xs), -1, 0)
+    # jnp itself on the sorted rows. Re-implementing its interpolation here was off
+    # by an ulp once XLA fused it differently (under jit, with a traced q), so the hard
+    # path pays for jnp's second sort of already sorted rows to stay bit for bit.
+    hard = jnp.moveaxis(hard_fn(rows.xs), -1, 0)
     tq = rows.t.reshape(-1, *([1] * q.ndim))
     value = hard if straight_through else jnp.where(tq > 0, soft, hard)
     out = _with_grad_of(value, soft)  # (R, *q.shape)
@@ -754,7 +753,8 @@ def quantile(
       Array([0.33333334, 0.33333334, 0.33333334], dtype=float32)
     """
     q = _check_q("quantile", q)
-    return _quantile("quantile", x, q, axis, temperature, mode, scale, straight_through)
+    hard_fn = lambda xs: jnp.quantile(xs, q, axis=-1)
+    return _quantile("quantile", x, q, axis, temperature, mode, scale, straight_through, hard_fn)
 
 
 def percentile(
@@ -800,7 +800,7 @@ def percentile(
     p = _check_q("percentile", p, "p")
     q = p / jnp.asarray(100.0, p.dtype)
     hard_fn = lambda xs: jnp.percentile(xs, p, axis=-1)
-    return _quantile("percentile", x, q, axis, temperature, mode, scale, straight_through, hard_fn=hard_fn)
+    return _quantile("percentile", x, q, axis, temperature, mode, scale, straight_through, hard_fn)
 
 
 def median(
@@ -845,7 +845,8 @@ def median(
       Array([0. , 0.5, 0.5], dtype=float32)
     """
     q = jnp.asarray(0.5, _checks.working_dtype(getattr(x, "dtype", jnp.float32)))
-    return _quantile("median", x, q, axis, temperature, mode, scale, straight_through, midpoint=True)
+    hard_fn = lambda xs: jnp.median(xs, axis=-1)
+    return _quantile("median", x, q, axis, temperature, mode, scale, straight_through, hard_fn, midpoint=True)
 
 
 for _f in (sort, rank, argsort, sort_by):
