@@ -2,7 +2,7 @@
 
 Each module defines ``cases() -> list[Case]``. For every case the harness times,
 under ``jax.jit`` and after a warm-up, the forward pass and the forward+gradient
-pass (gradient of the sum of all floating outputs w.r.t. the first argument) of
+pass (gradient of a fixed weighted sum of the floating outputs w.r.t. the first argument) of
 the softops function and of its baseline, and prints the ratio.
 """
 
@@ -15,6 +15,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 
 @dataclasses.dataclass
@@ -37,29 +38,43 @@ class Case:
     instead of a function is printed as the reason it is not timed)."""
 
 
+def _cotangent(shape) -> np.ndarray:
+    """Fixed pseudo-random weights: the gradient benchmarks differentiate
+    ``sum(w * out)``, not ``sum(out)``, whose gradient is trivial for
+    permutation-invariant outputs (the sum of a sort is the sum of its input)."""
+    return np.random.default_rng(0).uniform(0.5, 1.5, size=shape).astype(np.float32)
+
+
 def _scalar(fn):
     def f(*args):
         out = fn(*args)
         leaves = [x for x in jax.tree_util.tree_leaves(out) if jnp.issubdtype(x.dtype, jnp.floating)]
-        return sum(jnp.sum(x.astype(jnp.float32)) for x in leaves)
+        return sum(jnp.sum(x.astype(jnp.float32) * _cotangent(x.shape)) for x in leaves)
 
     return f
 
 
+def _measure(fns: Sequence[Callable[..., Any]], args: Sequence[Any], repeats: int, min_time: float):
+    """Median seconds per call of each already-jitted function, calling them in turn
+    (ours, baseline, ours, ...) so that drifts in machine load hit all alike."""
+    for fn in fns:
+        jax.block_until_ready(fn(*args))  # compile + warm up
+        jax.block_until_ready(fn(*args))
+    times: list[list[float]] = [[] for _ in fns]
+    start = time.perf_counter()
+    while len(times[0]) < repeats or time.perf_counter() - start < min_time * len(fns):
+        for fn, ts in zip(fns, times, strict=True):
+            t0 = time.perf_counter()
+            jax.block_until_ready(fn(*args))
+            ts.append(time.perf_counter() - t0)
+        if len(times[0]) >= 200:
+            break
+    return [sorted(ts)[len(ts) // 2] for ts in times]
+
+
 def timeit(fn: Callable[..., Any], args: Sequence[Any], repeats: int = 20, min_time: float = 0.2) -> float:
     """Median seconds per call of an already-jitted ``fn``; blocks on results."""
-    jax.block_until_ready(fn(*args))  # compile + warm up
-    jax.block_until_ready(fn(*args))
-    times = []
-    start = time.perf_counter()
-    while len(times) < repeats or time.perf_counter() - start < min_time:
-        t0 = time.perf_counter()
-        jax.block_until_ready(fn(*args))
-        times.append(time.perf_counter() - t0)
-        if len(times) >= 200:
-            break
-    times.sort()
-    return times[len(times) // 2]
+    return _measure([fn], args, repeats, min_time)[0]
 
 
 def run_case(case: Case, quick: bool = False) -> dict[str, Any]:
@@ -74,11 +89,11 @@ def run_case(case: Case, quick: bool = False) -> dict[str, Any]:
     for label, wrap in (("fwd", lambda f: f), ("grad", lambda f: jax.grad(_scalar(f)))):
         if label == "grad" and not case.grad:
             continue
-        ours = timeit(jax.jit(wrap(case.fn)), case.args, reps, min_time)
         if label == "grad" and case.grad_baseline is not None:
-            base = timeit(jax.jit(case.grad_baseline), case.args, reps, min_time)
+            baseline = jax.jit(case.grad_baseline)
         else:
-            base = timeit(jax.jit(wrap(case.baseline)), case.args, reps, min_time)
+            baseline = jax.jit(wrap(case.baseline))
+        ours, base = _measure([jax.jit(wrap(case.fn)), baseline], case.args, reps, min_time)
         row[f"{label}_us"] = ours * 1e6
         row[f"{label}_ratio"] = ours / base
         for other, impl in case.extra.items():
