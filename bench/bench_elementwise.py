@@ -62,6 +62,14 @@ def _handwritten(name, mode, t):
         "round": lambda x: (
             jnp.floor(x) + (jnp.tanh((x - jnp.floor(x) - 0.5) / (2 * t)) / jnp.tanh(1 / (4 * t)) + 1) / 2
         ),
+        "floor": lambda x: (
+            jnp.round(x) - 1 + (jnp.tanh((x - jnp.round(x)) / (2 * t)) / jnp.tanh(1 / (4 * t)) + 1) / 2
+        ),
+        "ceil": lambda x: (
+            jnp.round(x) + (jnp.tanh((x - jnp.round(x)) / (2 * t)) / jnp.tanh(1 / (4 * t)) + 1) / 2
+        ),
+        "minimum": lambda x: 0.5 - t * _S(mode, (0.5 - x) / t),
+        "norm": lambda x: jnp.sqrt(jnp.sum(x.reshape(-1, 1000) ** 2, axis=-1) + t * t) - t,
         "sqrt": lambda x: jnp.sqrt(jnp.abs(x) + t * t) - t,
         "log": lambda x: jnp.log(jnp.abs(x) + t),
         "divide": lambda x: x / (x * x + t * t),
@@ -76,6 +84,10 @@ _HARD = {
     "maximum": lambda x: jnp.maximum(x, 0.5),
     "clip": lambda x: jnp.clip(x, -1.0, 1.0),
     "round": jnp.round,
+    "floor": jnp.floor,
+    "ceil": jnp.ceil,
+    "minimum": lambda x: jnp.minimum(x, 0.5),
+    "norm": lambda x: jnp.linalg.norm(x.reshape(-1, 1000), axis=-1),
     "sqrt": lambda x: jnp.sqrt(jnp.abs(x)),
     "log": lambda x: jnp.log(jnp.abs(x)),
     "divide": lambda x: 1.0 / x,
@@ -88,11 +100,26 @@ _OURS = {
     "maximum": lambda x, **kw: so.maximum(x, 0.5, **kw),
     "clip": lambda x, **kw: so.clip(x, -1.0, 1.0, **kw),
     "round": so.round,
+    "floor": so.floor,
+    "ceil": so.ceil,
+    "minimum": lambda x, **kw: so.minimum(x, 0.5, **kw),
+    "norm": lambda x, **kw: so.norm(x.reshape(-1, 1000), axis=-1, **kw),
     "sqrt": lambda x, **kw: so.sqrt(jnp.abs(x), **kw),
     "log": lambda x, **kw: so.log(jnp.abs(x), **kw),
     "divide": lambda x, **kw: so.divide(1.0, x, **kw),
 }
-_MODES = {"round": ("logistic",), "sqrt": ("algebraic",), "log": ("algebraic",), "divide": ("algebraic",)}
+_MODES = {
+    "floor": ("logistic",),
+    "ceil": ("logistic",),
+    "minimum": ("logistic",),
+    "norm": ("algebraic",),
+    "sqrt": ("algebraic",),
+    "log": ("algebraic",),
+    "divide": ("algebraic",),
+}
+# A temperature that is 0 but traced (annealed to 0 inside jit) cannot skip the
+# relaxation: these rows show what that costs against the jnp operator.
+_TRACED_ZERO = ("relu", "clip", "round", "heaviside")
 
 
 def cases() -> list[Case]:
@@ -108,6 +135,18 @@ def cases() -> list[Case]:
                     args=(x,),
                     baseline_name="hand-written jnp",
                     target=1.1,
+                    group="elementwise",
+                )
+            )
+        if name in _TRACED_ZERO:
+            out.append(
+                Case(
+                    name=f"{name} t=0 traced (info)",
+                    fn=lambda x, t, ours=ours: ours(x, temperature=t),
+                    baseline=lambda x, t, h=_HARD[name]: h(x),
+                    args=(x, jnp.float32(0.0)),
+                    baseline_name="jnp operator",
+                    target=float("inf"),
                     group="elementwise",
                 )
             )

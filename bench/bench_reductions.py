@@ -57,12 +57,12 @@ def cases() -> list[Case]:
             Case(
                 f"max[softmax] {tag}",
                 lambda x, t: so.max(x, temperature=t),
-                _softmax_mean,
+                _softmax_t,
                 (x, t),
-                "sum(jax.nn.softmax * x)",
+                "jax.nn.softmax",
                 1.2,
                 "reductions",
-                extra=hard_max,
+                extra={**hard_max, "sum(softmax * x)": _softmax_mean},
             )
         )
         out.append(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import pathlib
 import platform
 import sys
@@ -27,6 +28,10 @@ from _harness import run_case  # noqa: E402
 
 def _fmt(v):
     return f"{v:6.2f}x" if isinstance(v, float) else str(v)
+
+
+def _fmt_target(target):
+    return f"{target:>6.2f}x" if math.isfinite(target) else f"{'-':>7}"
 
 
 def main() -> None:
@@ -51,7 +56,10 @@ def main() -> None:
         if not cases:
             continue
         print(f"\n## {path.stem.removeprefix('bench_')}")
-        header = f"{'case':<44} {'baseline':<30} {'fwd':>8} {'fwd+grad':>9} {'target':>7}"
+        header = (
+            f"{'case':<44} {'baseline':<30} {'fwd':>8} {'fwd+grad':>9} {'target':>7} "
+            f"{'fwd us':>9} {'grad us':>9}"
+        )
         print(header)
         print("-" * len(header))
         for case in cases:
@@ -61,7 +69,8 @@ def main() -> None:
             misses += bool(flag)
             print(
                 f"{case.name:<44} {case.baseline_name:<30} {_fmt(row['fwd_ratio']):>8} "
-                f"{_fmt(row.get('grad_ratio', '-')):>9} {case.target:>6.2f}x{flag}"
+                f"{_fmt(row.get('grad_ratio', '-')):>9} {_fmt_target(case.target)} "
+                f"{row['fwd_us']:>9.1f} {row.get('grad_us', float('nan')):>9.1f}{flag}"
             )
             for key, value in row.items():
                 if key.startswith(("fwd_", "grad_")) and key.split("_", 1)[1] not in ("ratio", "us"):

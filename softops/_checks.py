@@ -2,12 +2,12 @@
 
 Only what is known at trace time is validated here: dtypes, static options and
 *concrete* temperatures. A traced temperature cannot be inspected without a
-host round trip; see :func:`softops.checked` for the opt-in runtime check.
+host round trip; see :func:`softops.check_temperature` for the opt-in runtime check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import jax
@@ -18,11 +18,16 @@ _HALF = (jnp.dtype(jnp.float16), jnp.dtype(jnp.bfloat16))
 
 
 def as_float_array(x: Any, op: str, name: str = "x") -> jax.Array:
-    """Return ``x`` as a floating-point jax array or raise ``TypeError``."""
-    if isinstance(x, bool | int | float) and not isinstance(x, bool):
-        # Python scalars follow jnp: a Python float becomes the default float dtype.
-        if isinstance(x, int):
-            raise TypeError(f"{op} expects a floating-point {name}, got Python int {x!r}")
+    """Return ``x`` as a floating-point jax array or raise ``TypeError``.
+
+    A Python float becomes a weakly typed array (it takes the dtype of the
+    arrays it meets, as in jnp: ``so.clip(x_f16, -1.0, 1.0)`` stays float16).
+    """
+    if isinstance(x, bool | np.bool_):
+        raise TypeError(f"{op} expects a floating-point {name}, got bool {x!r}")
+    if isinstance(x, int):
+        raise TypeError(f"{op} expects a floating-point {name}, got Python int {x!r}")
+    if isinstance(x, float):
         return jnp.asarray(x)
     dtype = getattr(x, "dtype", None)
     if dtype is None:
@@ -35,15 +40,45 @@ def as_float_array(x: Any, op: str, name: str = "x") -> jax.Array:
     return jnp.asarray(x)
 
 
+def as_float_operands(arrays: Sequence[Any], names: Sequence[str], op: str) -> list[jax.Array]:
+    """Several operands of one operator: the first must be floating; the others may
+    also be Python ints, which are weakly typed like Python floats
+    (``so.clip(x, 0, 1)``, ``so.maximum(x, 0)``), as jnp allows.
+    """
+    out = []
+    for i, (a, n) in enumerate(zip(arrays, names, strict=True)):
+        if i > 0 and isinstance(a, int) and not isinstance(a, bool):
+            a = float(a)
+        out.append(as_float_array(a, op, n))
+    return out
+
+
+def result_dtype(*arrays: jax.Array, op: str = "softops") -> jnp.dtype:
+    """The common floating dtype of several float inputs, by jnp's own promotion.
+
+    Weak types count: a Python scalar never widens an array's dtype. Under
+    ``jax_numpy_dtype_promotion="strict"`` mixed dtypes are a ``TypeError``.
+    """
+    try:
+        return jnp.dtype(jnp.result_type(*arrays))
+    except jax.dtypes.TypePromotionError as err:
+        names = ", ".join(jnp.dtype(a.dtype).name for a in arrays)
+        raise TypeError(f"{op}: no implicit promotion between the input dtypes ({names}): {err}") from None
+
+
+def broadcast_shapes(op: str, names: Sequence[str], arrays: Sequence[Any]) -> tuple[int, ...]:
+    """The common shape of several operands, or a ValueError naming them."""
+    try:
+        return tuple(jnp.broadcast_shapes(*(jnp.shape(a) for a in arrays)))
+    except ValueError:
+        shapes = ", ".join(f"{n} {tuple(jnp.shape(a))}" for n, a in zip(names, arrays, strict=True))
+        raise ValueError(f"{op} expects operands that broadcast together, got shapes {shapes}") from None
+
+
 def working_dtype(dtype: Any) -> jnp.dtype:
     """float16 and bfloat16 are computed in float32 and cast back at the end."""
     dtype = jnp.dtype(dtype)
     return jnp.dtype(jnp.float32) if dtype in _HALF else dtype
-
-
-def result_dtype(*arrays: jax.Array) -> jnp.dtype:
-    """The common floating dtype of several float inputs (jnp's promotion, not strict)."""
-    return jnp.result_type(*(a.dtype for a in arrays))
 
 
 def is_concrete(x: Any) -> bool:

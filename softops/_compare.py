@@ -23,7 +23,7 @@ import numpy as np
 
 from softops import _checks
 from softops._families import STEP_MODES, family
-from softops._mechanism import finish, prepare, relax, scaled
+from softops._mechanism import far_tail, finish, prepare, relax, scaled
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -34,7 +34,7 @@ ArrayLike = Any
 ISCLOSE_MODES: tuple[str, ...] = ("logistic", "gaussian", "ramp", "cubic", "quintic", "triangular", "boxcar")
 
 
-def _compare(op, a, b, temperature, mode, straight_through, hard_fn, soft_fn, valid=STEP_MODES):
+def _compare(op, a, b, temperature, mode, straight_through, hard_fn, soft_fn, tail, valid=STEP_MODES):
     """Shared body: validate, pick the family, relax around the jump at ``a == b``."""
     (a, b), t, dtype = prepare(op, ("a", "b"), (a, b), temperature)
     fam = family(_checks.mode(mode, valid, op))
@@ -45,9 +45,23 @@ def _compare(op, a, b, temperature, mode, straight_through, hard_fn, soft_fn, va
     def soft(a, b, t):
         # a - b may overflow for finite inputs; relax then keeps the hard value,
         # which is what the saturated step would give anyway.
-        return relax(a - b, t, (a, b), lambda a, b, t: soft_fn(fam, scaled(a - b, t)), hard(a, b))
+        kernel = lambda a, b, t: _probability(soft_fn(fam, scaled(a - b, t)))
+        # Heavy-tailed modes: the far-field term ``tail * c t / z`` with ``z = a - b``
+        # (``greater``: tail = -1, as F(u) ~ 1 - c / u) or ``|a - b|`` for the bumps.
+        weight, bump = tail
+        z = jnp.abs(a - b) if bump else a - b
+        outer = hard(a, b) + weight * far_tail(fam.tail_coef, z, t)
+        # On a tie every t > 0 gives the relaxation's value there (1/2 for greater).
+        outer = jnp.where((a == b) & (t > 0), soft_fn(fam, jnp.zeros((), a.dtype)), outer)
+        return relax(a - b, t, (a, b), kernel, outer)
 
-    return finish(hard, soft, (a, b, t), straight_through, dtype)
+    return finish(hard, soft, (a, b, t), straight_through, dtype, op=op)
+
+
+def _probability(p):
+    """Clamp to [0, 1]: products such as ``4 F(u) F(-u)`` can round to ``1 + eps``."""
+    one, zero = jnp.ones((), p.dtype), jnp.zeros((), p.dtype)
+    return jnp.where(p > one, one, jnp.where(p < zero, zero, p))
 
 
 _COMMON_DOC = """
@@ -106,7 +120,15 @@ def greater(
       0.25
     """
     return _compare(
-        "greater", a, b, temperature, mode, straight_through, jnp.greater, lambda fam, u: fam.cdf(u)
+        "greater",
+        a,
+        b,
+        temperature,
+        mode,
+        straight_through,
+        jnp.greater,
+        lambda fam, u: fam.cdf(u),
+        (-1.0, False),
     )
 
 
@@ -153,6 +175,7 @@ def greater_equal(
         straight_through,
         jnp.greater_equal,
         lambda fam, u: fam.cdf(u),
+        (-1.0, False),
     )
 
 
@@ -189,7 +212,9 @@ def less(
       >>> float(jax.grad(so.less)(0.0, 0.0, temperature=0.0))
       0.0
     """
-    return _compare("less", a, b, temperature, mode, straight_through, jnp.less, lambda fam, u: fam.cdf(-u))
+    return _compare(
+        "less", a, b, temperature, mode, straight_through, jnp.less, lambda fam, u: fam.cdf(-u), (1.0, False)
+    )
 
 
 def less_equal(
@@ -225,7 +250,15 @@ def less_equal(
       0.0
     """
     return _compare(
-        "less_equal", a, b, temperature, mode, straight_through, jnp.less_equal, lambda fam, u: fam.cdf(-u)
+        "less_equal",
+        a,
+        b,
+        temperature,
+        mode,
+        straight_through,
+        jnp.less_equal,
+        lambda fam, u: fam.cdf(-u),
+        (1.0, False),
     )
 
 
@@ -282,7 +315,7 @@ def equal(
       >>> float(jax.grad(so.equal)(1.0, 1.0, temperature=0.0))
       0.0
     """
-    return _compare("equal", a, b, temperature, mode, straight_through, jnp.equal, _bump)
+    return _compare("equal", a, b, temperature, mode, straight_through, jnp.equal, _bump, (4.0, True))
 
 
 def not_equal(
@@ -335,6 +368,7 @@ def not_equal(
         straight_through,
         jnp.not_equal,
         lambda fam, u: 4.0 * jnp.square(fam.odd(u)),
+        (-4.0, True),
     )
 
 
@@ -433,7 +467,7 @@ def isclose(
         z = jnp.abs(jnp.abs(d) - tau)
         return relax(z, t, (a, b), kernel, hard(a, b))
 
-    return finish(hard, soft, (a, b, t), straight_through, dtype)
+    return finish(hard, soft, (a, b, t), straight_through, dtype, op="isclose")
 
 
 # ------------------------------------------------------------------------ registry
@@ -496,7 +530,11 @@ register(
         kink_kwargs={"atol": 0.5, "rtol": 0.0},
         sample=_sample_close,
         subgradient=False,
+        # Normalised to 1 at a == b for every t, the band kernel is nearly flat (close
+        # to 1) across the band at large t: inside the band near its edge the error
+        # first grows (towards 1/2) as t decreases, then vanishes.
+        monotone=False,
         nan_policy="custom",
-        notes=_CUSTOM_NAN,
+        notes=_CUSTOM_NAN + " Converges to the hard band as t -> 0, not monotonically near its edges.",
     )
 )

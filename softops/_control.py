@@ -415,11 +415,16 @@ def while_loop(
         stop = jnp.where(alive == 0, jnp.zeros((), cw), alive * (1.0 - c))
         alive_next = jnp.where(alive == 0, jnp.zeros((), cw), alive * c)
         acc = jax.tree_util.tree_map(lambda a, s: _masked_add(a, stop.astype(a.dtype), s), acc, state)
-        new = body_fn(state)
+        frozen = alive_next == 0
+        # Double where: a frozen state (one that has certainly stopped) is fed to
+        # body_fn as the initial state, which the first step showed to be benign,
+        # so a body that overflows past the stopping time (exp of exp ...) adds
+        # no 0 * inf to the gradient.
+        safe = jax.tree_util.tree_map(lambda s, s0: jnp.where(frozen, s0, s), state, init_b)
+        new = body_fn(safe)
         new_leaves, new_def = jax.tree_util.tree_flatten(new)
         if new_def != treedef:
             raise TypeError(f"while_loop: body_fn changed the state's structure from {treedef} to {new_def}")
-        frozen = alive_next == 0
         new = jax.tree_util.tree_map(
             lambda s, n: (
                 jnp.where(frozen, s, n.astype(s.dtype)) if n.shape == s.shape else _shape_error(s, n)

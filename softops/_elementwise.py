@@ -11,8 +11,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from softops import _checks
-from softops._families import SMOOTH_MODES, STEP_MODES, abs_kernel, family, relu_kernel, residual
-from softops._mechanism import finish, prepare, ratio, relax, resolve_subgradient, scaled
+from softops._families import SMOOTH_MODES, STEP_MODES, family, residual
+from softops._mechanism import far_tail, finish, prepare, ratio, relax, resolve_subgradient, scaled
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -113,9 +113,12 @@ def relu(
     def soft(x, t):
         hard = _relu_hard(x, c)
         outer = jnp.where(x == 0, hard + t * fam.s0, hard)
-        return relax(x, t, (x,), lambda x, t: t * relu_kernel(fam, ratio(x, t)), outer)
+        # max(x, 0) + t * tail(-|x| / t): the kink in x itself, so d/dt is the
+        # residual's own derivative (t * max(x / t, 0) would cancel in d/dt).
+        kernel = lambda x, t: jnp.maximum(x, 0.0) + t * residual(fam, ratio(x, t))
+        return relax(x, t, (x,), kernel, outer)
 
-    return finish(lambda x: _relu_hard(x, c), soft, (x, t), straight_through, dtype)
+    return finish(lambda x: _relu_hard(x, c), soft, (x, t), straight_through, dtype, op="relu")
 
 
 # ----------------------------------------------------------------------------- abs
@@ -192,9 +195,12 @@ def abs(  # noqa: A001 - mirrors jnp.abs
     def soft(x, t):
         hard = _abs_hard(x, c)
         outer = jnp.where(x == 0, hard, hard - 2.0 * fam.s0 * t)
-        return relax(x, t, (x,), lambda x, t: t * abs_kernel(fam, ratio(x, t)), outer)
+        # |x| as 2 max(x, 0) - x (derivative 0 at 0), plus the smoothing in units of t.
+        kink = lambda x: 2.0 * jnp.maximum(x, 0.0) - x
+        kernel = lambda x, t: kink(x) + t * (2.0 * residual(fam, ratio(x, t)) - 2.0 * fam.s0)
+        return relax(x, t, (x,), kernel, outer)
 
-    return finish(lambda x: _abs_hard(x, c), soft, (x, t), straight_through, dtype)
+    return finish(lambda x: _abs_hard(x, c), soft, (x, t), straight_through, dtype, op="abs")
 
 
 # ------------------------------------------------------------------ heaviside, sign
@@ -268,9 +274,12 @@ def heaviside(
         return _jump(jnp.heaviside(x, jnp.asarray(h0, x.dtype)))
 
     def soft(x, t):
-        return relax(x, t, (x,), lambda x, t: fam.cdf(ratio(x, t)), hard(x))
+        # On the jump itself every t > 0 gives the midpoint 1/2 (also below the
+        # smallest usable temperature, where relax takes this far-field form).
+        outer = jnp.where((x == 0) & (t > 0), 0.5, hard(x) - far_tail(fam.tail_coef, x, t))
+        return relax(x, t, (x,), lambda x, t: fam.cdf(ratio(x, t)), outer)
 
-    return finish(hard, soft, (x, t), straight_through, dtype)
+    return finish(hard, soft, (x, t), straight_through, dtype, op="heaviside")
 
 
 def sign(
@@ -319,9 +328,10 @@ def sign(
         return _jump(jnp.sign(x))
 
     def soft(x, t):
-        return relax(x, t, (x,), lambda x, t: 2.0 * fam.odd(ratio(x, t)), hard(x))
+        outer = hard(x) - 2.0 * far_tail(fam.tail_coef, x, t)
+        return relax(x, t, (x,), lambda x, t: 2.0 * fam.odd(ratio(x, t)), outer)
 
-    return finish(hard, soft, (x, t), straight_through, dtype)
+    return finish(hard, soft, (x, t), straight_through, dtype, op="sign")
 
 
 # ---------------------------------------------------------------- maximum, minimum
@@ -342,8 +352,8 @@ def _soft_max2(fam, a, b, t):
     return jnp.maximum(a, b) + t * residual(fam, scaled(a - b, t))
 
 
-def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn):
-    (a, b), t, dtype = prepare(op, ("a", "b"), (a, b), temperature)
+def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn, names=("a", "b")):
+    (a, b), t, dtype = prepare(op, names, (a, b), temperature)
     fam = family(_checks.mode(mode, SMOOTH_MODES, op))
     # ``left``/``right`` refer to moving ``a``; for minimum they mirror maximum's.
     left, right = (0.0, 1.0) if sgn > 0 else (1.0, 0.0)
@@ -358,7 +368,7 @@ def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn):
         val = relax(sgn * (a - b), t, (sgn * a, sgn * b), lambda p, q, t: _soft_max2(fam, p, q, t), outer)
         return sgn * val
 
-    return finish(hard, soft, (a, b, t), straight_through, dtype)
+    return finish(hard, soft, (a, b, t), straight_through, dtype, op=op)
 
 
 def maximum(
@@ -532,18 +542,18 @@ def clip(
     if lower is None and upper is None:
         (x,), t, dtype = prepare("clip", ("x",), (x,), temperature)
         _checks.mode(mode, SMOOTH_MODES, "clip")
-        return finish(lambda x: x, lambda x, t: x + 0 * t, (x, t), straight_through, dtype)
+        return finish(lambda x: x, lambda x, t: x + 0 * t, (x, t), straight_through, dtype, op="clip")
     c_lo = resolve_subgradient(subgradient, 0.0, 1.0, "clip")
     c_hi = resolve_subgradient(subgradient, 1.0, 0.0, "clip")
     # One bound: clip is maximum(x, lower) or minimum(x, upper), with clip's rule
     # at the bound (a number: the weight on x) rather than the tie split.
     if lower is None:
-        return minimum(
-            x, upper, temperature=temperature, mode=mode, straight_through=straight_through, subgradient=c_hi
+        return _extreme2(
+            "clip", x, upper, temperature, mode, straight_through, c_hi, -1.0, names=("x", "upper")
         )
     if upper is None:
-        return maximum(
-            x, lower, temperature=temperature, mode=mode, straight_through=straight_through, subgradient=c_lo
+        return _extreme2(
+            "clip", x, lower, temperature, mode, straight_through, c_lo, 1.0, names=("x", "lower")
         )
     (x, lo, hi), t, dtype = prepare("clip", ("x", "lower", "upper"), (x, lower, upper), temperature)
     if _checks.is_concrete(lo) and _checks.is_concrete(hi) and bool(np.any(np.asarray(lo) > np.asarray(hi))):
@@ -565,7 +575,7 @@ def clip(
         z = jnp.minimum(jnp.abs(x - lo), jnp.abs(x - hi))
         return relax(z, t, (x, lo, hi), kernel, outer)
 
-    return finish(hard, soft, (x, lo, hi, t), straight_through, dtype)
+    return finish(hard, soft, (x, lo, hi, t), straight_through, dtype, op="clip")
 
 
 # ------------------------------------------------------------------------ registry

@@ -45,6 +45,27 @@ class Family:
     description: str
     odd: Kernel
     """``cdf(u) - 1/2``, accurate near ``u = 0`` (an odd function)."""
+    tail_coef: float = 0.0
+    """``c`` with ``1 - cdf(u) ~ c / u`` as ``u -> inf`` for the heavy-tailed
+    surrogates (``arctan``, ``fast_sigmoid``); 0 for the families whose tails
+    vanish faster than ``1/u``. It gives the first-order far-field term
+    ``-c t / x`` of a step, which carries the derivative with respect to the
+    temperature where the kernel itself is not evaluated (``|x| > L t``, ``t = 0``)."""
+
+
+def _unit_interval(cdf: Kernel) -> Kernel:
+    """``cdf`` clamped to [0, 1]: polynomial and product forms can round to 1 + eps.
+
+    A ``where`` rather than ``jnp.clip``: the derivative is the kernel's own
+    wherever the value is in range (``jnp.clip`` halves it at exactly 1).
+    """
+
+    def bounded(u):
+        p = cdf(u)
+        one, zero = jnp.ones((), p.dtype), jnp.zeros((), p.dtype)
+        return jnp.where(p > one, one, jnp.where(p < zero, zero, p))
+
+    return bounded
 
 
 def _split(u: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
@@ -171,8 +192,50 @@ _ODD = {
 }
 _ODD["boxcar"] = _ODD["ramp"]
 
+
+def _band(u, inner):
+    """``inner(u)`` on ``|u| <= 1`` and 0 outside (double where)."""
+    inside = jnp.abs(u) <= 1
+    return jnp.where(inside, inner(jnp.where(inside, u, 0.0)), 0.0)
+
+
+def _logistic_pdf(u):
+    e = jnp.exp(-jnp.abs(u))
+    return e / jnp.square(1.0 + e)
+
+
+# The densities ``cdf'``, each written so that it is accurate in its tails.
+# Autodiff of the cdf formulas would cancel there (sigmoid' = s (1 - s),
+# tanh' = 1 - tanh^2, (1 + u / (1 + |u|))' as a difference of two 1/u terms),
+# and the temperature derivative ``-u / t * cdf'(u)`` multiplies that error by
+# ``|u| / t``.
+_PDF = {
+    "logistic": _logistic_pdf,
+    "algebraic": lambda u: 0.5 / _algebraic_h(u) ** 3,
+    "gaussian": lambda u: _INV_SQRT_2PI * jnp.exp(-0.5 * u * u),
+    "ramp": lambda u: _band(u, lambda w: jnp.full_like(w, 0.5)),
+    "cubic": lambda u: _band(u, lambda w: 0.75 * (1.0 + w) * (1.0 - w)),
+    "quintic": lambda u: _band(u, lambda w: (15.0 / 16.0) * jnp.square((1.0 + w) * (1.0 - w))),
+    "arctan": lambda u: 0.5 / (1.0 + jnp.square(0.5 * math.pi * u)),
+    "fast_sigmoid": lambda u: 0.5 / jnp.square(1.0 + jnp.abs(u)),
+    "triangular": lambda u: _band(u, lambda w: 1.0 - jnp.abs(w)),
+}
+_PDF["boxcar"] = _PDF["ramp"]
+
+
+def _with_density(f: Kernel, pdf: Kernel) -> Kernel:
+    """``f`` (a cdf, or the cdf less 1/2) differentiated as ``pdf``, to every order."""
+    g = jax.custom_jvp(f)
+    g.defjvps(lambda du, ans, u: pdf(u) * du)
+    return g
+
+
 FAMILIES: dict[str, Family] = {
-    f.name: f
+    f.name: dataclasses.replace(
+        f,
+        cdf=_unit_interval(_with_density(f.cdf, _PDF[f.name])),
+        odd=_with_density(f.odd, _PDF[f.name]),
+    )
     for f in (
         Family(
             "logistic",
@@ -243,6 +306,7 @@ FAMILIES: dict[str, Family] = {
             None,
             "arctan surrogate, 1/2 + arctan(pi u / 2) / pi (Fang et al. 2021)",
             _ODD["arctan"],
+            2.0 / math.pi**2,
         ),
         Family(
             "fast_sigmoid",
@@ -253,6 +317,7 @@ FAMILIES: dict[str, Family] = {
             None,
             "fast sigmoid / SuperSpike surrogate, derivative 1/(2 (1 + |u|)^2)",
             _ODD["fast_sigmoid"],
+            0.5,
         ),
         Family(
             "triangular",
@@ -307,15 +372,3 @@ def _residual_jvp(fam, primals, tangents):
     (u,), (du,) = primals, tangents
     step = jnp.where(u > 0, 1.0, jnp.where(u < 0, 0.0, 0.5)).astype(u.dtype)
     return residual(fam, u), (fam.cdf(u) - step) * du
-
-
-def relu_kernel(fam: Family, u: jax.Array) -> jax.Array:
-    """``S(u)``, the family's smoothed relu in units of ``t``."""
-    return jnp.maximum(u, jnp.zeros((), u.dtype)) + residual(fam, u)
-
-
-def abs_kernel(fam: Family, u: jax.Array) -> jax.Array:
-    """``S(u) + S(-u) - 2 S(0)``: the smoothed abs, 0 at 0, in units of ``t``."""
-    # 2 max(u, 0) - u is |u| exactly, with derivative 0 at 0 (jnp.abs's is 1).
-    kink = 2.0 * jnp.maximum(u, jnp.zeros((), u.dtype)) - u
-    return kink + 2.0 * residual(fam, u) - 2.0 * fam.s0

@@ -163,8 +163,17 @@ def _merge_level(state, junction, half, r):
 
 
 def block_mean(v: Array, start: Array, count: Array) -> Array:
-    """``B v``: replace every entry by the mean of ``v`` over its block (O(n))."""
+    """``B v``: replace every entry by the mean of ``v`` over its block (O(n)).
+
+    Each entry is scaled by ``2^-k`` with ``2^k >= count`` before summing (exact,
+    a power of two), so a block sum cannot overflow where its mean fits.
+    """
     rows, n = v.shape
+    _, k = jnp.frexp(count.astype(v.dtype))
+    # Powers of two as factors (not jnp.ldexp of v: v may be a tangent, and the
+    # product is what stays linear and transposable).
+    down = jnp.ldexp(jnp.ones((), v.dtype), -k)
+    up = jnp.ldexp(jnp.ones((), v.dtype), k)
     flat = (start + n * jnp.arange(rows, dtype=jnp.int32)[:, None]).reshape(-1)
-    sums = jax.ops.segment_sum(v.reshape(-1), flat, num_segments=rows * n).reshape(rows, n)
-    return _mean(_take(sums, start), count)
+    sums = jax.ops.segment_sum((v * down).reshape(-1), flat, num_segments=rows * n).reshape(rows, n)
+    return _mean(_take(sums, start), count) * up

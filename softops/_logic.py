@@ -21,8 +21,11 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+from jax import lax
 
 from softops import _checks
+from softops._mechanism import straight_through
 
 Array = jax.Array
 ArrayLike = Any
@@ -38,15 +41,12 @@ def _tnorm(tnorm: Any, op: str) -> str:
 
 def _inputs(op, names, arrays):
     """Float inputs in the working dtype, and the result dtype."""
-    xs = [_checks.as_float_array(a, op, n) for a, n in zip(arrays, names, strict=True)]
-    dtypes = {x.dtype for x in xs}
-    if len(dtypes) > 1:
-        raise TypeError(
-            f"{op} expects soft booleans of one floating dtype, got {sorted(d.name for d in dtypes)}"
-        )
-    dtype = xs[0].dtype
+    xs = _checks.as_float_operands(arrays, names, op)
+    if len(xs) > 1:
+        _checks.broadcast_shapes(op, names, xs)
+    dtype = _checks.result_dtype(*xs, op=op)
     w = _checks.working_dtype(dtype)
-    return [x.astype(w) for x in xs], dtype
+    return [x.astype(dtype).astype(w) for x in xs], dtype
 
 
 def _pos(s):
@@ -236,14 +236,40 @@ def _axes(axis, ndim, op):
     return out
 
 
+def _exclusive_product(f, axes):
+    """``prod_{j != i} f_j`` over ``axes`` for every ``i``, with no division.
+
+    Prefix and suffix products by a tree scan (``lax.cumprod``), so the rounding
+    grows with ``log n`` and a zero factor needs no special case.
+    """
+    rest = tuple(a for a in range(f.ndim) if a not in axes)
+    moved = jnp.transpose(f, rest + axes)
+    lead = moved.shape[: len(rest)]
+    flat = moved.reshape(*lead, -1)
+    one = jnp.ones(flat.shape[:-1] + (1,), f.dtype)
+    before = jnp.concatenate([one, lax.cumprod(flat, axis=flat.ndim - 1)[..., :-1]], axis=-1)
+    after = jnp.concatenate([lax.cumprod(flat, axis=flat.ndim - 1, reverse=True)[..., 1:], one], axis=-1)
+    out = (before * after).reshape(moved.shape)
+    return jnp.transpose(out, tuple(int(i) for i in np.argsort(rest + axes)))
+
+
+def _others_from_logs(p, logs, axes, conj):
+    zero = p == (1.0 if not conj else 0.0)  # the factors that vanish
+    safe = logs(jnp.where(zero, jnp.full((), 0.5, p.dtype), p))
+    safe = jnp.where(zero, jnp.zeros((), p.dtype), safe)
+    total = jnp.sum(safe, axis=axes, keepdims=True)
+    n_zero = jnp.sum(zero.astype(p.dtype), axis=axes, keepdims=True)
+    others_vanish = (n_zero - zero.astype(p.dtype)) > 0
+    return jnp.where(others_vanish, jnp.zeros((), p.dtype), jnp.exp(total - safe))
+
+
 def _product(p, axes, keepdims, conj):
     """``prod(p)`` (``conj``) or ``1 - prod(1 - p)`` through a sum of logs.
 
     ``log p`` (or ``log1p(-p)``) summed pairwise keeps a product of many factors
     near 1 accurate, and ``-expm1`` keeps a disjunction of tiny probabilities.
-    The derivative w.r.t. ``p_i`` is (up to sign) the product of the *other*
-    factors, evaluated as ``exp(sum_{j != i} log)`` with the zero factors
-    counted apart, so a single zero factor does not make it ``0 / 0``.
+    The derivative w.r.t. ``p_i`` is the product of the *other* factors
+    (:func:`_exclusive_product`), never a ``0 / 0``.
     """
 
     def logs(p):
@@ -259,14 +285,16 @@ def _product(p, axes, keepdims, conj):
     @reduce.defjvp
     def reduce_jvp(primals, tangents):
         (p,), (dp,) = primals, tangents
-        zero = p == (1.0 if not conj else 0.0)  # the factors that vanish
-        safe = logs(jnp.where(zero, jnp.full((), 0.5, p.dtype), p))
-        safe = jnp.where(zero, jnp.zeros((), p.dtype), safe)
-        total = jnp.sum(safe, axis=axes, keepdims=True)
-        n_zero = jnp.sum(zero.astype(p.dtype), axis=axes, keepdims=True)
-        others_vanish = (n_zero - zero.astype(p.dtype)) > 0
-        others = jnp.where(others_vanish, jnp.zeros((), p.dtype), jnp.exp(total - safe))
-        # d prod / d p_i = others; d (1 - prod(1 - p)) / d p_i = others as well
+        # d prod / d p_i is the product of the *other* factors (for any, of the
+        # 1 - p_j). Its value: exp of the summed logs less the own one, with the
+        # vanishing factors counted apart (accurate for many factors near 1).
+        # Its derivatives: those of the exclusive prefix-times-suffix product,
+        # exact at zero factors (where the Hessian of a product is not zero).
+        others = straight_through(
+            lambda p: _others_from_logs(p, logs, axes, conj),
+            lambda p: _exclusive_product(p if conj else 1.0 - p, axes),
+            p,
+        )
         return reduce(p), jnp.sum(others * dp, axis=axes, keepdims=True)
 
     out = reduce(p)

@@ -15,6 +15,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 # Beyond |x / t| > SATURATION[dtype] every finite-mean family equals its
 # far-field form to working precision (polynomial tails: relative error
@@ -38,6 +39,12 @@ def min_temperature(dtype: Any) -> float:
     return MIN_TEMPERATURE[jnp.dtype(dtype)]
 
 
+def band(t: jax.Array) -> jax.Array:
+    """``saturation * t``, the half-width beyond which kernels are saturated,
+    capped at the dtype's largest value (it overflows for ``t > ~3e32`` in float32)."""
+    return jnp.minimum(saturation(t.dtype) * t, jnp.asarray(jnp.finfo(t.dtype).max, t.dtype))
+
+
 def relax(
     z: jax.Array,
     t: jax.Array,
@@ -54,12 +61,28 @@ def relax(
     branch receives benign inputs (0 and ``t = 1``) where it is not selected,
     so its derivatives there are finite and are masked to exactly zero.
     """
-    L = saturation(t.dtype)
-    mask = (t > min_temperature(t.dtype)) & (jnp.abs(z) <= L * t)
+    mask = (t > min_temperature(t.dtype)) & (jnp.abs(z) <= band(t))
     zero = jnp.zeros((), t.dtype)
     safe_args = [jnp.where(mask, a, zero) for a in args]
     safe_t = jnp.where(mask, t, jnp.ones((), t.dtype))
     return jnp.where(mask, soft(*safe_args, safe_t), outer)
+
+
+def far_tail(coef: float, z: jax.Array, t: jax.Array) -> jax.Array:
+    """``coef * t / z`` where ``|z| > L t`` (the far field), 0 elsewhere.
+
+    The first-order term of a heavy-tailed step far from its jump (``1 - F(u)
+    ~ coef / u``): it is below ``coef / L`` in value but gives the derivative
+    with respect to the temperature its correct limit ``coef / z`` at
+    ``t = 0``. ``z`` is only divided where it is far from 0 (double where), and
+    clamped to the smallest normal number so that ``coef / z`` stays finite.
+    """
+    if coef == 0.0:
+        return jnp.zeros(jnp.broadcast_shapes(z.shape, t.shape), z.dtype)
+    far = (jnp.abs(z) > band(t)) & jnp.isfinite(z)
+    tiny = jnp.asarray(jnp.finfo(z.dtype).tiny, z.dtype)
+    zs = jnp.where(far, jnp.where(z < 0, jnp.minimum(z, -tiny), jnp.maximum(z, tiny)), jnp.ones((), z.dtype))
+    return jnp.where(far, coef * ratio(t, zs), jnp.zeros((), z.dtype))
 
 
 def straight_through(hard_fn: Callable[..., Any], soft_fn: Callable[..., Any], *args: Any) -> Any:
@@ -137,7 +160,7 @@ def scaled(z: jax.Array, t: jax.Array) -> jax.Array:
     branch). Beyond the bound every kernel is saturated,
     so the clamp (with its zero derivative) changes nothing at working precision.
     """
-    bound = saturation(t.dtype) * t
+    bound = band(t)
     return ratio(jnp.where(jnp.abs(z) <= bound, z, jnp.sign(z) * bound), t)
 
 
@@ -150,11 +173,14 @@ def prepare(op: str, names: Sequence[str], arrays: Sequence[Any], temperature: A
     """
     from softops import _checks
 
-    xs = [_checks.as_float_array(a, op, n) for a, n in zip(arrays, names, strict=True)]
-    dtype = _checks.result_dtype(*xs)
+    xs = _checks.as_float_operands(arrays, names, op)
+    if len(xs) > 1:
+        _checks.broadcast_shapes(op, names, xs)
+    dtype = _checks.result_dtype(*xs, op=op)
     w = _checks.working_dtype(dtype)
     t = _checks.temperature(temperature, op, w)
-    return [x.astype(w) for x in xs], t, dtype
+    # via the result dtype: a weak Python scalar is rounded as jnp rounds it (0.3 -> float16)
+    return [x.astype(dtype).astype(w) for x in xs], t, dtype
 
 
 def finish(
@@ -163,13 +189,22 @@ def finish(
     args: Sequence[jax.Array],
     use_straight_through: bool,
     dtype: Any,
+    op: str = "softops",
 ) -> jax.Array:
     """Evaluate the soft operator (or hard forward / soft backward) and cast back.
 
     ``soft`` takes ``(*args, t)``; ``hard`` takes ``args`` without ``t``. The
     result is broadcast against the temperature, as the soft path would be.
     """
-    if use_straight_through:
+    from softops import _checks
+
+    use_st = _checks.boolean(use_straight_through, op, "straight_through")
+    t = args[-1]
+    if _checks.is_concrete(t) and not bool(np.any(np.asarray(t))):
+        # A temperature known to be 0 when tracing: the hard operator alone (what
+        # the relaxation evaluates to at t == 0, without tracing the soft branch).
+        return _broadcast_hard(hard, args).astype(dtype)
+    if use_st:
         out = straight_through(lambda *a: _broadcast_hard(hard, a), soft, *args)
     else:
         out = soft(*args)

@@ -20,7 +20,7 @@ import numpy as np
 from jax import lax
 
 from softops import _checks
-from softops._mechanism import min_temperature, prepare, saturation, straight_through
+from softops._mechanism import band, min_temperature, prepare, straight_through
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -123,7 +123,7 @@ def _soft_max_pool(x, t, window, stride, pads, out, mode):
     zero, one = jnp.zeros((), x.dtype), jnp.ones((), x.dtype)
     m0 = jnp.where(live, m, zero)
     t1 = jnp.where(live, t, one)
-    floor = -saturation(x.dtype) * t1
+    floor = -band(t1)
     num, den = zero, zero
     for p in parts:
         d = jnp.where(live, p - m0, zero)

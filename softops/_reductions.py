@@ -22,7 +22,7 @@ import numpy as np
 from jax import lax
 
 from softops import _checks
-from softops._mechanism import min_temperature, prepare, saturation, straight_through
+from softops._mechanism import band, min_temperature, prepare, saturation, straight_through
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -163,8 +163,8 @@ def _scores(x: Array, t: Array, ax: int):
     d = jnp.where(live, x - m0, zero)
     # Below -L t every weight is exactly 0; clamping keeps u finite (x - m may be -inf).
     L = saturation(x.dtype)
-    inside = d >= -L * t1
-    dc = jnp.where(inside, d, -L * t1)
+    inside = d >= -band(t1)
+    dc = jnp.where(inside, d, -band(t1))
     u = jnp.where(inside, _ratio(jnp.where(inside, d, zero), t1), jnp.full((), -L, x.dtype))
     return live, m0, t1, dc, u
 

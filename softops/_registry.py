@@ -82,7 +82,8 @@ class OperatorInfo:
       bounded: whether values and derivatives are finite for every finite input
         at every temperature (False for division-like operators whose exact
         result overflows).
-      monotone: whether the relaxation converges monotonically (in max error)
+      monotone: whether the relaxation converges monotonically, in the l2 norm of
+        its error (for elementwise operators every element's error decreases),
         to the hard operator as the temperature decreases.
       nan_policy: ``"elementwise"`` (NaN exactly where an input is NaN),
         ``"any"`` (some NaN in the output whenever an input has one) or

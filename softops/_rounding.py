@@ -48,12 +48,14 @@ def _staircase(op, x, temperature, mode, straight_through, hard_fn, cell):
         return base + _cell_step(fam, r, t)
 
     def soft(x, t):
-        _, r = cell(x)
+        base, r = cell(x)
         # r is the offset from the jump at the centre of x's cell; the soft
-        # branch is needed only within saturation * t of it.
-        return relax(r, t, (x,), kernel, hard(x))
+        # branch is needed only within saturation * t of it. On the jump itself
+        # every t > 0 gives the midpoint (also below the smallest usable t).
+        outer = jnp.where((r == 0) & (t > 0), base + 0.5, hard(x))
+        return relax(r, t, (x,), kernel, outer)
 
-    return finish(hard, soft, (x, t), straight_through, dtype)
+    return finish(hard, soft, (x, t), straight_through, dtype, op=op)
 
 
 def _round_cell(x):

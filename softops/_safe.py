@@ -9,14 +9,16 @@ flag is False: values and derivatives overflow where the exact ones do.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from softops import _checks
-from softops._mechanism import finish, min_temperature, prepare, ratio, relax, saturation
+from softops._mechanism import band, finish, min_temperature, prepare, ratio, relax
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -45,6 +47,26 @@ def _sqrt_hard_jvp(primals, tangents):
     y = _sqrt_hard(x)
     g = jnp.where(x == 0, jnp.zeros((), x.dtype), 0.5 / _safe_den(y))
     return y, g * dx
+
+
+@jax.custom_jvp
+def _shifted_root(x, t):
+    """``sqrt(x + t^2) - t`` for ``x >= 0``, ``t > 0``, as ``t g(x / t^2)``, ``g(w) = sqrt(1 + w) - 1``.
+
+    Its derivatives are written out (``1 / (2 s)`` and ``-K / s`` with ``s =
+    sqrt(x + t^2)``): autodiff of the quotient form cancels in d/dt for
+    ``x >> t^2``.
+    """
+    w = ratio(ratio(x, t), t)  # t * t could underflow
+    return t * (w / (jnp.sqrt(1.0 + w) + 1.0))
+
+
+@_shifted_root.defjvp
+def _shifted_root_jvp(primals, tangents):
+    (x, t), (dx, dt) = primals, tangents
+    k = _shifted_root(x, t)
+    s = k + t  # sqrt(x + t^2)
+    return k, ratio(dx, 2.0 * s) - ratio(k, s) * dt
 
 
 def sqrt(
@@ -89,8 +111,7 @@ def sqrt(
     _check_mode(mode, "sqrt")
 
     def kernel(x, t):
-        w = ratio(ratio(x, t), t)  # t * t could underflow
-        return jnp.where(x < 0, jnp.nan, t * (w / (jnp.sqrt(1.0 + w) + 1.0)))
+        return jnp.where(x < 0, jnp.nan, _shifted_root(jnp.where(x < 0, 0.0, x), t))
 
     def soft(x, t):
         h = _sqrt_hard(x)
@@ -98,7 +119,7 @@ def sqrt(
         # sqrt's own scale: the relaxation matters where sqrt(|x|) is within L t.
         return relax(jnp.sqrt(jnp.abs(x)), t, (x,), kernel, outer)
 
-    return finish(_sqrt_hard, soft, (x, t), straight_through, dtype)
+    return finish(_sqrt_hard, soft, (x, t), straight_through, dtype, op="sqrt")
 
 
 # ----------------------------------------------------------------------------- log
@@ -163,12 +184,19 @@ def log(
         return jnp.where(x < 0, jnp.nan, val)
 
     def soft(x, t):
+        # log(x + t) differs from log(x) + t/x by O((t/x)^2): the kernel only near
+        # the pole (x <= L t), the far-field form elsewhere. Double where on both
+        # sides: t/x is formed only where x is far from 0 (its x-derivative
+        # -t/x^2 would overflow next to the pole and poison the gradient).
+        near = (t > 0) & (x <= band(t))
+        one, zero = jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
+        far_x = jnp.where(~near & (x > 0), x, one)
         h = _log_hard(x)
-        outer = jnp.where(x > 0, h + t / _safe_den(x), h)
-        # log(x + t) differs from log(x) + t/x by O((t/x)^2): relax only near the pole.
-        return relax(x, t, (x,), kernel, outer)
+        outer = jnp.where(x > 0, h + ratio(t, far_x), h)
+        inner = kernel(jnp.where(near, x, zero), jnp.where(near, t, one))
+        return jnp.where(near, inner, outer)
 
-    return finish(_log_hard, soft, (x, t), straight_through, dtype)
+    return finish(_log_hard, soft, (x, t), straight_through, dtype, op="log")
 
 
 # -------------------------------------------------------------------------- divide
@@ -233,28 +261,79 @@ def divide(
     _check_mode(mode, "divide")
 
     def kernel(a, b, t):
-        u = ratio(b, t)
-        return ratio(a, t) * (u / (1.0 + u * u))
+        # Two forms, each free of cancellation in its derivatives (a single
+        # (a / t) u / (1 + u^2) loses d/dt entirely in float32 for |b| >> t):
+        # (a / b) / (1 + (t / b)^2) for |b| >= t, (a / t) u / (1 + u^2) for |b| < t.
+        big = jnp.abs(b) >= t
+        one = jnp.ones((), b.dtype)
+        bb = jnp.where(big, b, one)
+        v = ratio(t, bb)
+        outer_form = ratio(a, bb) / (1.0 + v * v)
+        tt = jnp.where(big, one, t)
+        u = ratio(jnp.where(big, jnp.zeros((), b.dtype), b), tt)
+        inner_form = ratio(a, tt) * (u / (1.0 + u * u))
+        return jnp.where(big, outer_form, inner_form)
 
     def soft(a, b, t):
         # a b / (b^2 + t^2) = (a / b) (1 + O((t/b)^2)): no first-order term in t.
-        return relax(b, t, (a, b), kernel, _div_hard(a, b))
+        # The exact quotient is formed only where it is used (its b-derivative
+        # overflows for tiny b, which would turn the masked gradient into NaN).
+        far = (t <= min_temperature(b.dtype)) | ~(jnp.abs(b) <= band(t))
+        far_b = jnp.where(far, b, jnp.ones((), b.dtype))
+        return relax(b, t, (a, b), kernel, _div_hard(a, far_b))
 
-    return finish(_div_hard, soft, (a, b, t), straight_through, dtype)
+    return finish(_div_hard, soft, (a, b, t), straight_through, dtype, op="divide")
 
 
 # ---------------------------------------------------------------------------- norm
-@jax.custom_jvp
-def _norm_sq_root(s):
-    """sqrt of a sum of squares with derivative 0 at 0 (the norm's min-norm subgradient)."""
-    return jnp.sqrt(s)
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1, 2))
+def _norm_hard(x, axes, keepdims):
+    """jnp.linalg.norm's arithmetic (sqrt of the sum of squares), differentiated safely.
+
+    The derivative is the unit vector ``x / |x|``, computed from ``x / max|x|``
+    so that it is right also where the sum of squares underflows (``|x| ~ 1e-25``
+    in float32) or overflows; at the zero vector it is 0, the minimum-norm
+    element of the unit ball.
+    """
+    return jnp.sqrt(jnp.sum(x * x, axis=axes, keepdims=keepdims))
 
 
-@_norm_sq_root.defjvp
-def _norm_sq_root_jvp(primals, tangents):
-    (s,), (ds,) = primals, tangents
-    r = _norm_sq_root(s)
-    return r, jnp.where(s == 0, jnp.zeros((), s.dtype), 0.5 / _safe_den(r)) * ds
+@_norm_hard.defjvp
+def _norm_hard_jvp(axes, keepdims, primals, tangents):
+    (x,), (dx,) = primals, tangents
+    m = lax.stop_gradient(jnp.max(jnp.abs(x), axis=axes, keepdims=True))
+    live = (m > 0) & jnp.isfinite(m)
+    xs = x / jnp.where(live, m, jnp.ones((), x.dtype))
+    r = jnp.sqrt(jnp.sum(xs * xs, axis=axes, keepdims=True))
+    unit = jnp.where(live, xs / jnp.where(live, r, jnp.ones((), x.dtype)), jnp.zeros((), x.dtype))
+    # an infinite entry: the norm is inf and its direction the infinite axes
+    inf = jnp.isinf(x)
+    unit = jnp.where(jnp.isinf(m), jnp.where(inf, jnp.sign(x), 0.0).astype(x.dtype), unit)
+    return _norm_hard(x, axes, keepdims), jnp.sum(unit * dx, axis=axes, keepdims=keepdims)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2, 3))
+def _pseudo_huber(x, t, axes, keepdims):
+    """``sqrt(|x|^2 + t^2) - t`` over ``axes`` as ``t g(w)``, ``w = sum((x / t)^2)``.
+
+    Only where ``|x| <= L t``; derivatives written out as for :func:`_shifted_root`.
+    """
+    xs = x / _expand(t, axes, keepdims)
+    w = jnp.sum(xs * xs, axis=axes, keepdims=keepdims)
+    return t * (w / (jnp.sqrt(1.0 + w) + 1.0))
+
+
+def _expand(a, axes, keepdims):
+    return a if keepdims else jnp.expand_dims(a, axes)
+
+
+@_pseudo_huber.defjvp
+def _pseudo_huber_jvp(axes, keepdims, primals, tangents):
+    (x, t), (dx, dt) = primals, tangents
+    k = _pseudo_huber(x, t, axes, keepdims)
+    s = k + t  # sqrt(|x|^2 + t^2)
+    dk = jnp.sum(x * dx, axis=axes, keepdims=keepdims) / s - (k / s) * dt
+    return k, dk
 
 
 def norm(
@@ -312,23 +391,19 @@ def norm(
     axes = tuple(_checks.axis(a, x.ndim, "norm") for a in axes)
 
     def hard(x):
-        # jnp.linalg.norm's own arithmetic (sqrt of the real sum of squares), with the safe root.
-        return _norm_sq_root(jnp.sum(x * x, axis=axes, keepdims=keepdims))
+        return _norm_hard(x, axes, keepdims)
 
     def soft(x, t):
         h = hard(x)
-        L = saturation(x.dtype)
-        mask = (t > min_temperature(x.dtype)) & (h <= L * t)
+        mask = (t > min_temperature(x.dtype)) & (h <= band(t))
         expand = (lambda a: a) if keepdims else (lambda a: jnp.expand_dims(a, axes))
         tb = jnp.broadcast_to(t, jnp.broadcast_shapes(t.shape, h.shape))
         ts = jnp.where(mask, tb, jnp.ones((), x.dtype))
-        xs = ratio(jnp.where(expand(mask), x, jnp.zeros((), x.dtype)), expand(ts))
-        w = jnp.sum(xs * xs, axis=axes, keepdims=keepdims)
-        inner = ts * (w / (jnp.sqrt(1.0 + w) + 1.0))
+        inner = _pseudo_huber(jnp.where(expand(mask), x, jnp.zeros((), x.dtype)), ts, axes, keepdims)
         outer = jnp.where(h == 0, h, h - t)
         return jnp.where(mask, inner, outer)
 
-    return finish(hard, soft, (x, t), straight_through, dtype)
+    return finish(hard, soft, (x, t), straight_through, dtype, op="norm")
 
 
 def _positive(key, dtype):

@@ -51,6 +51,21 @@ def test_values_stay_in_unit_interval_and_gradients_finite(name, t):
 
 
 @pytest.mark.parametrize("name", sorted(PAIRS))
+@pytest.mark.parametrize("mode", STEP_MODES)
+def test_every_mode_stays_in_unit_interval_near_the_jump(name, mode):
+    """Rounding must not push a soft boolean past 1 (4 F(u) F(-u) at u ~ eps, polynomials near 1)."""
+    tiny = np.float32(np.finfo(np.float32).eps)
+    a = np.concatenate([EDGE, np.float32([tiny, -tiny, 1.0 - tiny, 0.999999, 1e-7, 3e-8])])
+    aa, bb = np.meshgrid(a, np.float32([0.0, 1.0, 1.19e-7, -1e-30]))
+    for t in (1e-7, 1.0, 1e33, 1e38):
+        out = np.asarray(J[name](aa, bb, temperature=t, mode=mode))
+        assert np.all((out >= 0) & (out <= 1)), (t, out.max(), out.min())
+    with jax.enable_x64(True):
+        out = np.asarray(getattr(so, name)(np.float64(2.2e-16), np.float64(0.0), mode=mode))
+        assert 0 <= out <= 1
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
 def test_nan_gives_the_jnp_answer_at_every_temperature(name):
     fn, ref = getattr(so, name), PAIRS[name]
     a = jnp.array([np.nan, 1.0, np.nan], jnp.float32)

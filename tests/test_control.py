@@ -36,7 +36,7 @@ def test_switch_soft_is_softmax_blend_and_gradients(key, x64):
         want = sum(pi[i] * np.asarray(b(x)) for i, b in enumerate(BRANCHES))
         np.testing.assert_allclose(so.switch(w, BRANCHES, x, temperature=t), want, rtol=1e-12)
     f = lambda w, x, t: so.switch(w, BRANCHES, x, temperature=t)  # noqa: E731
-    check_grads(f, (w, x, jnp.float64(0.7)), order=2, modes=("fwd", "rev"))
+    check_grads(jax.jit(f), (w, x, jnp.float64(0.7)), order=2, modes=("fwd", "rev"))
     # straight-through: hard value, soft derivative
     g_st = jax.grad(lambda w: jnp.sum(so.switch(w, BRANCHES, x, temperature=0.7, straight_through=True)))(w)
     g_soft = jax.grad(lambda w: jnp.sum(f(w, x, 0.7)))(w)
@@ -275,3 +275,14 @@ def test_while_loop_errors():
         so.while_loop(cond, 1.0, jnp.float32(1.0), max_iterations=2)
     with pytest.raises(TypeError, match="body_fn changed"):
         so.while_loop(cond, lambda x: (x, x), jnp.float32(1.0), max_iterations=2)
+
+
+def test_while_loop_gradient_ignores_bodies_after_the_stop():
+    """Past the (certain) stop the body is fed the initial state: exp(exp(...)) overflowing
+    there adds no 0 * inf to the gradient."""
+    f = lambda x0: so.while_loop(lambda x: so.less(x, 10.0, temperature=0.0), jnp.exp, x0, max_iterations=4)
+    x0 = jnp.float32(2.0)
+    np.testing.assert_allclose(f(x0), jnp.exp(jnp.exp(x0)), rtol=1e-6)
+    np.testing.assert_allclose(jax.grad(f)(x0), jnp.exp(jnp.exp(x0)) * jnp.exp(x0), rtol=1e-5)
+    g = lambda x0: so.while_loop(lambda x: so.less(x, 10.0, temperature=1.0), jnp.exp, x0, max_iterations=6)
+    assert bool(jnp.isfinite(jax.grad(g)(jnp.float32(0.5))))

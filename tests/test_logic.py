@@ -188,11 +188,31 @@ def test_errors():
         so.logical_or(jnp.ones(3, jnp.int32), 0.5)
     with pytest.raises(TypeError, match="logical_not expects a floating-point p"):
         so.logical_not(jnp.ones(3, bool))
-    with pytest.raises(TypeError, match="one floating dtype"):
-        so.logical_xor(jnp.ones(3, jnp.float16), jnp.ones(3, jnp.float32))
+    with pytest.raises(TypeError, match=r"logical_xor: no implicit promotion .*float16, float32"):
+        so.logical_xor(jnp.ones(3, jnp.float16), jnp.ones(3, jnp.float32))  # strict promotion in tests
     with pytest.raises(ValueError, match="any: axis 3 is out of range"):
         so.any(jnp.ones((2, 2)), axis=3)
     with pytest.raises(ValueError, match="all: repeated axis"):
         so.all(jnp.ones((2, 2)), axis=(0, -2))
     with pytest.raises(TypeError, match="all expects keepdims to be a Python bool"):
         so.all(jnp.ones(2), keepdims=1)
+
+
+@pytest.mark.parametrize("op", ["all", "any"])
+def test_product_hessian_at_boolean_inputs(op, x64):
+    """The Hessian of prod(p) at a zero factor is not zero (and 1 - prod(1 - p) likewise at p = 1)."""
+    p = jnp.array([0.0, 0.5, 1.0]) if op == "all" else jnp.array([1.0, 0.5, 0.0])
+    ref = (lambda q: jnp.prod(q)) if op == "all" else (lambda q: 1.0 - jnp.prod(1.0 - q))
+    f = getattr(so, op)
+    np.testing.assert_allclose(jax.jit(jax.hessian(f))(p), jax.hessian(ref)(p), atol=1e-12)
+    np.testing.assert_allclose(jax.jit(jax.jacfwd(jax.grad(f)))(p), jax.hessian(ref)(p), atol=1e-12)
+    x = jnp.array([[0.3, 0.0, 0.7], [1.0, 0.2, 0.9]])
+    h = jax.jit(jax.hessian(lambda q: f(q, axis=1).sum()))(x)
+    h_ref = jax.hessian(lambda q: jax.vmap(ref)(q).sum())(x)
+    np.testing.assert_allclose(h, h_ref, atol=1e-12)
+
+
+def test_mixed_float_operands_follow_weak_typing():
+    p = jnp.array([0.2, 0.9], jnp.float16)
+    assert so.logical_and(p, 0.5).dtype == jnp.float16
+    assert so.logical_or(0.5, p).dtype == jnp.float16

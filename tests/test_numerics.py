@@ -1,0 +1,224 @@
+"""Numerics at the limits, generic over the registry: every mode, beyond-float-range
+temperatures, float32 temperature derivatives against float64, gradients against the
+NumPy references, mixed dtypes and weakly typed operands, and the argument checks
+shared by every operator.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import softops as so
+from tests.test_generic import NAMES, OP_MODES, OPS, all_finite, call, float_leaves, sample, scalarise
+
+# Each operator's default mode, and the heavy-tailed fast_sigmoid where it has it
+# (the kernels' own arithmetic at huge t is covered by the value tests).
+BOUNDED_MODES = [
+    (n, m) for n, m in OP_MODES if OPS[n].bounded and (m == OPS[n].default_mode or m == "fast_sigmoid")
+]
+ELEMENTWISE = [n for n in NAMES if OPS[n].family in ("elementwise", "rounding", "compare", "safe")]
+
+
+# ------------------------------------------------------------------ huge temperatures
+@pytest.mark.parametrize(("name", "mode"), BOUNDED_MODES)
+def test_finite_at_temperatures_beyond_the_float_range(name, mode):
+    """t * saturation overflows float32 above ~3e32: no NaN may follow, with infinite inputs too."""
+    args, kwargs = sample(name)
+    x = args[0].reshape(-1).at[0].set(jnp.inf).at[1].set(-jnp.inf).reshape(args[0].shape)
+    f = jax.jit(lambda t, x: call(name, (x, *args[1:]), kwargs, t, mode))
+    g = jax.jit(
+        jax.grad(
+            lambda x, t: scalarise(call(name, (jnp.where(jnp.isinf(x), 0.0, x), *args[1:]), kwargs, t, mode)),
+            argnums=(0, 1),
+        )
+    )
+    for t in (1e33, 1e38):
+        finite_in = f(jnp.float32(t), args[0])
+        assert all_finite(finite_in), (t, finite_in)
+        # +inf and -inf averaged together are NaN (sort_by's clusters, avg_pool's windows)
+        if name not in ("sort_by", "avg_pool"):
+            out = f(jnp.float32(t), x)
+            assert not any(bool(jnp.any(jnp.isnan(leaf))) for leaf in float_leaves(out)), (t, out)
+        assert all_finite(g(args[0], jnp.float32(t))), t
+
+
+# ------------------------------------------------------------ temperature derivative
+@pytest.mark.parametrize(("name", "mode"), [(n, m) for n, m in OP_MODES if n in ELEMENTWISE])
+def test_float32_temperature_derivative_matches_float64(name, mode):
+    """d/dt in float32 (forward and reverse) agrees with float64 down to t = 1e-7.
+
+    The kernels' derivatives are written out where autodiff would cancel (a
+    product rule of two O(x / t) terms): these checks used to fail by 100%.
+    """
+    with jax.enable_x64(True):
+        args, kwargs = sample(name, np.float64)
+        xs32 = tuple(a.astype(jnp.float32) for a in args)
+
+        def flat(t, xs):
+            return jnp.concatenate([l.reshape(-1) for l in float_leaves(call(name, xs, kwargs, t, mode))])
+
+        jacs = {
+            "ref": jax.jit(jax.jacfwd(flat)),
+            "fwd": jax.jit(jax.jacfwd(flat)),
+            "rev": jax.jit(jax.jacrev(flat)),
+        }
+        for t in (1e-7, 1e-4, 0.05, 3.0):
+            # a kink within float32 rounding of an input (a C0 mode's band edge) is not comparable
+            if mode in ("ramp", "boxcar") and bool(
+                jnp.any(jnp.abs(jnp.abs(args[0]) - t) < 1e-6 * (1 + jnp.abs(args[0])))
+            ):
+                continue
+            ref = np.asarray(jacs["fwd"](jnp.float64(t), args))
+            scale = np.maximum(1.0, np.abs(ref))
+            for kind in ("fwd", "rev"):
+                got = np.asarray(jacs[kind](jnp.float32(t), xs32), np.float64)
+                np.testing.assert_array_less(np.abs(got - ref) / scale, 2e-3, err_msg=f"{kind} t={t}")
+
+
+# ------------------------------------------------------------------------- dtypes
+TWO_ARGS = [n for n in NAMES if len(sample(n)[0]) >= 2 and OPS[n].family != "sorting"]
+
+
+@pytest.mark.parametrize("name", TWO_ARGS)
+@pytest.mark.parametrize("dtype", [jnp.float16, jnp.bfloat16])
+def test_python_scalar_operands_keep_the_array_dtype(name, dtype):
+    """so.clip(x_f16, -1.0, 1.0) is float16, as jnp.clip's result is (weak typing)."""
+    args, kwargs = sample(name)
+    x = args[0].astype(dtype)
+    rest = tuple(float(jnp.ravel(a)[0]) for a in args[1:])
+    out = call(name, (x, *rest), kwargs, 0.5)
+    for leaf in float_leaves(out):
+        assert leaf.dtype == jnp.dtype(dtype)
+    hard = call(name, (x, *rest), kwargs, 0.0)
+    want = OPS[name].hard(x, *rest, **kwargs)
+    for a, b in zip(float_leaves(hard), float_leaves(want), strict=True):
+        assert a.dtype == b.dtype
+        if OPS[name].family == "safe":  # arithmetic in float32, rounded once (jnp: in half precision)
+            np.testing.assert_allclose(np.asarray(a, np.float64), np.asarray(b, np.float64), rtol=2e-3)
+        else:  # selections and comparisons: exact
+            np.testing.assert_array_equal(np.asarray(a, np.float64), np.asarray(b, np.float64))
+
+
+def test_python_int_bounds_are_accepted_like_jnp():
+    x = jnp.linspace(-2.0, 2.0, 5, dtype=jnp.float16)
+    np.testing.assert_array_equal(so.clip(x, 0, 1, temperature=0.0), jnp.clip(x, 0, 1))
+    assert so.maximum(x, 0).dtype == jnp.float16
+    with pytest.raises(TypeError, match="relu expects a floating-point x, got Python int"):
+        so.relu(3)
+
+
+@pytest.mark.parametrize("name", TWO_ARGS)
+def test_operands_that_do_not_broadcast_are_a_clear_error(name):
+    args, kwargs = sample(name)
+    bad = (args[0], jnp.ones(args[0].shape[-1] + 1, args[0].dtype), *args[2:])
+    with pytest.raises(ValueError, match=rf"{name} expects operands that broadcast together, got shapes"):
+        call(name, bad, kwargs, 0.5)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_straight_through_must_be_a_bool(name):
+    if not OPS[name].straight_through:
+        pytest.skip("no straight_through option")
+    args, kwargs = sample(name)
+    with pytest.raises(TypeError, match=r"straight_through to be a Python bool"):
+        call(name, args, kwargs, 0.5, straight_through="no")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_integer_input_error_names_the_operator_and_the_dtype(name):
+    args, kwargs = sample(name)
+    with pytest.raises(TypeError, match=rf"{name} expects a floating-point \w+, got int32"):
+        call(name, (args[0].astype(jnp.int32), *args[1:]), kwargs, 1.0)
+    with pytest.raises(
+        ValueError, match=r"unknown mode 'nope'; expected one of " + repr(next(iter(OPS[name].modes)))
+    ):
+        call(name, args, kwargs, 1.0, mode="nope")
+
+
+def test_one_sided_clip_reports_errors_as_clip():
+    with pytest.raises(TypeError, match="clip expects a floating-point x, got int32"):
+        so.clip(jnp.arange(2), -1.0)
+    with pytest.raises(ValueError, match="clip: unknown mode"):
+        so.clip(jnp.ones(2), None, 1.0, mode="nope")
+    with pytest.raises(ValueError, match="clip expects a non-negative temperature"):
+        so.clip(jnp.ones(2), -1.0, temperature=-1.0)
+
+
+def test_keyword_only_options_and_positional_arrays():
+    """Arrays are positional-only, every option keyword-only (the STYLE contract)."""
+    import inspect
+
+    for name in NAMES:
+        params = inspect.signature(OPS[name].fn).parameters.values()
+        kinds = {p.name: p.kind for p in params}
+        for opt in ("temperature", "mode", "straight_through", "subgradient", "axis"):
+            if opt in kinds:
+                assert kinds[opt] is inspect.Parameter.KEYWORD_ONLY, (name, opt)
+        assert next(iter(params)).kind is inspect.Parameter.POSITIONAL_ONLY, name
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if OPS[n].kind in ("relu-like", "step-like")])
+def test_array_temperature_broadcasts_elementwise(name):
+    args, kwargs = sample(name)
+    ts = jnp.linspace(0.0, 2.0, args[0].shape[-1])
+    out = call(name, args, kwargs, ts)
+    for i, t in enumerate(np.asarray(ts)):
+        one = call(name, tuple(a[..., i] if a.ndim else a for a in args), kwargs, float(t))
+        np.testing.assert_allclose(np.asarray(out)[..., i], np.asarray(one), rtol=1e-6, atol=1e-7)
+
+
+# --------------------------------------------------------------- jumps at tiny t
+@pytest.mark.parametrize(
+    ("fn", "x", "mid"),
+    [
+        (lambda x, t: so.heaviside(x, temperature=t, at_zero=1.0), 0.0, 0.5),
+        (lambda x, t: so.floor(x, temperature=t), 0.0, -0.5),
+        (lambda x, t: so.round(x, temperature=t), 2.5, 2.5),
+        (lambda x, t: so.ceil(x, temperature=t), -1.0, -0.5),
+        (lambda x, t: so.greater_equal(x, 1.0, temperature=t), 1.0, 0.5),
+        (lambda x, t: so.greater(x, 1.0, temperature=t), 1.0, 0.5),
+    ],
+)
+def test_on_a_jump_every_positive_temperature_gives_the_midpoint(fn, x, mid):
+    """Also below the smallest temperature the kernels are evaluated at (1e-18 in float32)."""
+    for t in (1e-30, 1e-20, 1e-17, 1e-3):
+        assert float(fn(jnp.float32(x), t)) == mid, t
+
+
+# ------------------------------------------------------------------ check_grads
+@pytest.mark.parametrize("name", NAMES)
+def test_check_grads_in_float64(name, x64):
+    """``jax.test_util.check_grads`` itself (forward and reverse) with respect to the
+    input and the temperature, jitted, in the default mode."""
+    from jax.test_util import check_grads
+
+    info = OPS[name]
+    args, kwargs = sample(name, np.float64)
+    f = jax.jit(lambda x, t: call(name, (x, *args[1:]), kwargs, t))
+    order = 2 if info.smoothness() >= 2 else 1
+    check_grads(
+        f, (args[0], jnp.float64(0.7)), order=order, modes=("fwd", "rev"), eps=1e-6, atol=1e-5, rtol=1e-5
+    )
+
+
+def test_norm_gradient_where_the_sum_of_squares_underflows():
+    g = jax.grad(lambda x: so.norm(x, temperature=0.0))(jnp.array([1e-25, 1e-25], jnp.float32))
+    np.testing.assert_allclose(g, [2**-0.5, 2**-0.5], rtol=1e-6)
+    g = jax.grad(lambda x: so.norm(x, temperature=0.0))(jnp.array([3e30, 4e30], jnp.float32))
+    np.testing.assert_allclose(g, [0.6, 0.8], rtol=1e-6)
+    np.testing.assert_array_equal(jax.grad(lambda x: so.norm(x, temperature=0.0))(jnp.zeros(2)), [0.0, 0.0])
+
+
+@pytest.mark.parametrize("t", [1.0, 1e-3])
+def test_log_and_divide_gradients_next_to_the_pole(t):
+    """The far-field form is never differentiated where it is not used (it overflows there)."""
+    for x in (1e-20, 1e-30, 1e-38):
+        gx = jax.grad(lambda x: so.log(x, temperature=t))(jnp.float32(x))
+        np.testing.assert_allclose(gx, 1.0 / (x + t), rtol=1e-5)
+        gb = jax.grad(lambda b: so.divide(jnp.float32(1.0), b, temperature=t))(jnp.float32(x))
+        np.testing.assert_allclose(gb, 1.0 / t**2, rtol=1e-5)
+    for st in (False, True):
+        g = jax.grad(lambda x, st=st: so.log(x, temperature=1.0, straight_through=st))(jnp.float32(1e-20))
+        assert bool(jnp.isfinite(g))
+    assert bool(jnp.isfinite(jax.grad(lambda b: so.divide(1e35, b, temperature=1.0))(jnp.float32(1e-3))))
