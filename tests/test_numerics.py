@@ -125,17 +125,6 @@ def test_straight_through_must_be_a_bool(name):
         call(name, args, kwargs, 0.5, straight_through="no")
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_integer_input_error_names_the_operator_and_the_dtype(name):
-    args, kwargs = sample(name)
-    with pytest.raises(TypeError, match=rf"{name} expects a floating-point \w+, got int32"):
-        call(name, (args[0].astype(jnp.int32), *args[1:]), kwargs, 1.0)
-    with pytest.raises(
-        ValueError, match=r"unknown mode 'nope'; expected one of " + repr(next(iter(OPS[name].modes)))
-    ):
-        call(name, args, kwargs, 1.0, mode="nope")
-
-
 def test_one_sided_clip_reports_errors_as_clip():
     with pytest.raises(TypeError, match="clip expects a floating-point x, got int32"):
         so.clip(jnp.arange(2), -1.0)
