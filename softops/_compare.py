@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from softops import _checks
-from softops._families import STEP_MODES, family
+from softops._families import STEP_MODES, family, probability
 from softops._mechanism import far_tail, finish, prepare, relax, scaled
 from softops._registry import Kink, OperatorInfo, register
 
@@ -45,7 +45,7 @@ def _compare(op, a, b, temperature, mode, straight_through, hard_fn, soft_fn, ta
     def soft(a, b, t):
         # a - b may overflow for finite inputs; relax then keeps the hard value,
         # which is what the saturated step would give anyway.
-        kernel = lambda a, b, t: _probability(soft_fn(fam, scaled(a - b, t)))
+        kernel = lambda a, b, t: soft_fn(fam, scaled(a - b, t))
         # Heavy-tailed modes: the far-field term ``tail * c t / z`` with ``z = a - b``
         # (``greater``: tail = -1, as F(u) ~ 1 - c / u) or ``|a - b|`` for the bumps.
         weight, bump = tail
@@ -56,12 +56,6 @@ def _compare(op, a, b, temperature, mode, straight_through, hard_fn, soft_fn, ta
         return relax(a - b, t, (a, b), kernel, outer)
 
     return finish(hard, soft, (a, b, t), straight_through, dtype, op=op)
-
-
-def _probability(p):
-    """Clamp to [0, 1]: products such as ``4 F(u) F(-u)`` can round to ``1 + eps``."""
-    one, zero = jnp.ones((), p.dtype), jnp.zeros((), p.dtype)
-    return jnp.where(p > one, one, jnp.where(p < zero, zero, p))
 
 
 _COMMON_DOC = """
@@ -265,7 +259,7 @@ def less_equal(
 def _bump(fam, u):
     # 4 F(u) F(-u) = 1 - 4 odd(u)^2: a product of two probabilities, so each
     # tail is as accurate as the family's lower tail and the peak is exactly 1.
-    return 4.0 * fam.cdf(u) * fam.cdf(-u)
+    return probability(4.0 * fam.cdf(u) * fam.cdf(-u))  # the product can round to 1 + eps
 
 
 def equal(
@@ -367,7 +361,7 @@ def not_equal(
         mode,
         straight_through,
         jnp.not_equal,
-        lambda fam, u: 4.0 * jnp.square(fam.odd(u)),
+        lambda fam, u: probability(4.0 * jnp.square(fam.odd(u))),
         (-4.0, True),
     )
 

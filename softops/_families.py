@@ -53,19 +53,19 @@ class Family:
     temperature where the kernel itself is not evaluated (``|x| > L t``, ``t = 0``)."""
 
 
-def _unit_interval(cdf: Kernel) -> Kernel:
-    """``cdf`` clamped to [0, 1]: polynomial and product forms can round to 1 + eps.
+def probability(p: jax.Array) -> jax.Array:
+    """``p`` clamped to [0, 1]: polynomial and product forms can round to 1 + eps.
 
     A ``where`` rather than ``jnp.clip``: the derivative is the kernel's own
     wherever the value is in range (``jnp.clip`` halves it at exactly 1).
     """
+    one, zero = jnp.ones((), p.dtype), jnp.zeros((), p.dtype)
+    return jnp.where(p > one, one, jnp.where(p < zero, zero, p))
 
-    def bounded(u):
-        p = cdf(u)
-        one, zero = jnp.ones((), p.dtype), jnp.zeros((), p.dtype)
-        return jnp.where(p > one, one, jnp.where(p < zero, zero, p))
 
-    return bounded
+def _unit_interval(cdf: Kernel) -> Kernel:
+    """``cdf`` followed by :func:`probability`."""
+    return lambda u: probability(cdf(u))
 
 
 def _split(u: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:

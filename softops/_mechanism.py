@@ -45,6 +45,12 @@ def band(t: jax.Array) -> jax.Array:
     return jnp.minimum(saturation(t.dtype) * t, jnp.asarray(jnp.finfo(t.dtype).max, t.dtype))
 
 
+def soft_region(z: jax.Array, t: jax.Array) -> jax.Array:
+    """Where a relaxation is evaluated from its kernel: ``t`` above the dtype's
+    smallest usable temperature and ``|z| <= L t``; elsewhere its far-field form."""
+    return (t > min_temperature(t.dtype)) & (jnp.abs(z) <= band(t))
+
+
 def relax(
     z: jax.Array,
     t: jax.Array,
@@ -61,7 +67,7 @@ def relax(
     branch receives benign inputs (0 and ``t = 1``) where it is not selected,
     so its derivatives there are finite and are masked to exactly zero.
     """
-    mask = (t > min_temperature(t.dtype)) & (jnp.abs(z) <= band(t))
+    mask = soft_region(z, t)
     zero = jnp.zeros((), t.dtype)
     safe_args = [jnp.where(mask, a, zero) for a in args]
     safe_t = jnp.where(mask, t, jnp.ones((), t.dtype))

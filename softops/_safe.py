@@ -18,7 +18,7 @@ import numpy as np
 from jax import lax
 
 from softops import _checks
-from softops._mechanism import band, finish, min_temperature, prepare, ratio, relax
+from softops._mechanism import band, finish, prepare, ratio, relax, soft_region
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -278,8 +278,7 @@ def divide(
         # a b / (b^2 + t^2) = (a / b) (1 + O((t/b)^2)): no first-order term in t.
         # The exact quotient is formed only where it is used (its b-derivative
         # overflows for tiny b, which would turn the masked gradient into NaN).
-        far = (t <= min_temperature(b.dtype)) | ~(jnp.abs(b) <= band(t))
-        far_b = jnp.where(far, b, jnp.ones((), b.dtype))
+        far_b = jnp.where(soft_region(b, t), jnp.ones((), b.dtype), b)
         return relax(b, t, (a, b), kernel, _div_hard(a, far_b))
 
     return finish(_div_hard, soft, (a, b, t), straight_through, dtype, op="divide")
@@ -395,7 +394,7 @@ def norm(
 
     def soft(x, t):
         h = hard(x)
-        mask = (t > min_temperature(x.dtype)) & (h <= band(t))
+        mask = soft_region(h, t)  # (h >= 0)
         expand = (lambda a: a) if keepdims else (lambda a: jnp.expand_dims(a, axes))
         tb = jnp.broadcast_to(t, jnp.broadcast_shapes(t.shape, h.shape))
         ts = jnp.where(mask, tb, jnp.ones((), x.dtype))
