@@ -145,9 +145,13 @@ def test_values_and_gradients_match_numpy_reference(name, mode, x64):
             [np.ravel(np.asarray(o, np.float64)) for o in (out if isinstance(out, tuple) else (out,))]
         )
 
-    for t in (0.6, 1.0, 2.0):
+    for t in (0.5, 0.6, 1.0, 2.0):
         got, jvp = value_and_jvp(args[0], jnp.float64(t), jnp.asarray(v), jnp.float64(0.5))
         assert_tree_close(got, ref(np_args[0], t))
+        if t == 0.5:
+            # values only: t = 0.5 puts the staircases' normaliser odd(1 / (2 t)) on the ramp
+            # modes' band edge, a kink in t, so the central difference straddles it there
+            continue
         eps = 1e-6
         fd = (ref(np_args[0] + eps * v, t + eps * 0.5) - ref(np_args[0] - eps * v, t - eps * 0.5)) / (2 * eps)
         np.testing.assert_allclose(jvp, fd, rtol=1e-5, atol=1e-6)
@@ -378,7 +382,13 @@ def test_converges_monotonically_to_the_hard_operator(name, mode, x64):
             )
         errs = np.stack(errs)
         assert np.all(np.diff(errs, axis=0) <= 1e-12), (seed, errs.max(axis=1))
-        assert errs[-1].max() < 1e-2 * max(errs[0].max(), 1e-3), errs[-1]
+        if seed == 0:
+            assert errs[-1].max() < 1e-3, errs[-1]
+        else:
+            # Seeds 1 and 2 draw inputs within ~1e-4 of a jump, where the algebraic
+            # family's polynomial tail still leaves ~1e-3 at t = 1e-5 (round: 1.08e-3):
+            # there the bound is relative to the error at the largest temperature.
+            assert errs[-1].max() < 1e-2 * max(errs[0].max(), 1e-3), errs[-1]
 
 
 # -------------------------------------------------------------- straight-through
