@@ -160,12 +160,16 @@ def _scores(x: Array, t: Array, ax: int):
     zero, one = jnp.zeros((), x.dtype), jnp.ones((), x.dtype)
     m0 = jnp.where(live, m, zero)
     t1 = jnp.where(live, t, one)
-    d = jnp.where(live, x - m0, zero)
+    d = x - m0
     # Below -L t every weight is exactly 0; clamping keeps u finite (x - m may be -inf).
-    L = saturation(x.dtype)
-    inside = d >= -band(t1)
-    dc = jnp.where(inside, d, -band(t1))
-    u = jnp.where(inside, _ratio(jnp.where(inside, d, zero), t1), jnp.full((), -L, x.dtype))
+    floor = -band(t1)
+    inside = live & (d >= floor)
+    dc = jnp.where(inside, d, floor)
+    # Off the band: -L, and on the hard branch the scores of the maxima, 0 at
+    # every maximum and -L elsewhere (NaN for a slice holding a NaN), so that
+    # exp(u) / sum(exp(u)) is exactly the hard, tie-splitting one-hot.
+    low = jnp.where(jnp.isnan(m), jnp.full((), jnp.nan, x.dtype), jnp.full((), -saturation(x.dtype), x.dtype))
+    u = jnp.where(inside, _ratio(jnp.where(inside, d, zero), t1), jnp.where((x == m) & ~live, zero, low))
     return live, m0, t1, dc, u
 
 
@@ -180,6 +184,30 @@ def _ratio_jvp(primals, tangents):
     (d, t), (dd, dt) = primals, tangents
     u = _ratio(d, t)
     return u, (dd - u * dt) / t
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
+def _expectation(dc: Array, u: Array, ax: int) -> Array:
+    """``sum(softmax(u) * dc)`` along ``ax`` (kept), for finite ``u <= 0``.
+
+    Both sums come from one reduction (one pass over the slice), and the JVP,
+    ``sum(w (ddc + du (dc - mean)))``, is written out: it is a single
+    elementwise pass in either mode of differentiation.
+    """
+    return _expectation_parts(dc, u, ax)[0]
+
+
+def _expectation_parts(dc, u, ax):
+    e = jnp.exp(u)
+    sums = jnp.sum(jnp.stack([e, e * dc]), ax + 1, keepdims=True)
+    return sums[1] / sums[0], e, sums[0]
+
+
+@_expectation.defjvp
+def _expectation_jvp(ax, primals, tangents):
+    (dc, u), (ddc, du) = primals, tangents
+    mean, e, total = _expectation_parts(dc, u, ax)
+    return mean, jnp.sum(e * (ddc + du * (dc - mean)), ax, keepdims=True) / total
 
 
 def _weights(u: Array, ax: int, mode: str) -> Array:
@@ -203,6 +231,8 @@ def _argmax(op, x, axis, temperature, mode, use_st, sgn):
 
     def soft(x, t):
         live, _, _, _, u = _scores(x, t, ax)
+        if mode == "softmax":  # exact on the hard branch too (see _scores)
+            return jnp.broadcast_to(_weights(u, ax, mode), jnp.broadcast_shapes(x.shape, t.shape))
         return jnp.where(live, _weights(u, ax, mode), hard(x, t))
 
     out = straight_through(hard, soft, x, t) if use_st else soft(x, t)
@@ -225,6 +255,8 @@ def _max(op, x, axis, keepdims, temperature, mode, use_st, sgn, modes=MAX_MODES)
         live, m0, t1, dc, u = _scores(x, t, ax)
         if mode == "logsumexp":
             val = m0 + t1 * jnp.log(jnp.sum(jnp.exp(u), ax, keepdims=True))
+        elif mode == "softmax":
+            val = m0 + _expectation(dc, u, ax)
         else:
             val = m0 + jnp.sum(_weights(u, ax, mode) * dc, ax, keepdims=True)
         return jnp.where(live, val, hard(x, t))

@@ -247,3 +247,28 @@ def test_hessian_and_jacobians(key):
 def test_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_traced_zero_temperature_one_hot_is_exact_on_special_slices():
+    # The softmax mode evaluates t = 0 through the same scores as t > 0 (0 at
+    # every maximum, -L elsewhere): the result must still be the hard one-hot.
+    x = jnp.asarray(
+        [
+            [1.0, 3.0, 3.0, 0.0],
+            [-jnp.inf, -jnp.inf, -jnp.inf, -jnp.inf],
+            [jnp.inf, 0.0, jnp.inf, -jnp.inf],
+            [1.0, jnp.nan, 0.0, 2.0],
+            [-BIG, BIG, BIG, 0.0],
+        ],
+        jnp.float32,
+    )
+    want = np.array(
+        [[0, 0.5, 0.5, 0], [0.25] * 4, [0.5, 0, 0.5, 0], [np.nan] * 4, [0, 0.5, 0.5, 0]], np.float32
+    )
+    for t in (0.0, 1e-30):
+        got = jax.jit(lambda x, t: so.argmax(x, temperature=t))(x, jnp.float32(t))
+        np.testing.assert_array_equal(got, want)
+        got_min = jax.jit(lambda x, t: so.argmin(-x, temperature=t))(x, jnp.float32(t))
+        np.testing.assert_array_equal(got_min, want)
+    g = jax.grad(lambda x: (so.argmax(x, temperature=jnp.float32(0.0)) * jnp.arange(4.0)).sum())(x[:1])
+    np.testing.assert_array_equal(g, np.zeros((1, 4), np.float32))
