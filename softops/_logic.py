@@ -337,8 +337,9 @@ def all(  # noqa: A001 - mirrors jnp.all
     ``product``: :math:`\prod_i p_i`, computed as
     :math:`\exp(\sum_i \log p_i)` so that many factors near 1 are accurate
     (pairwise summation of logs, rather than a long chain of rounded products)
-    and the derivative, the product of the *other* entries, is exact and finite
-    even where some entries are 0. ``lukasiewicz``:
+    and the derivative, the product of the *other* entries, is accurate to
+    rounding and finite even where some entries are 0 (exactly 0 where another
+    entry is 0). ``lukasiewicz``:
     :math:`\max(0, 1 - \sum_i (1 - p_i))`. ``goedel``: :math:`\min_i p_i`.
     Exact on {0, 1} inputs.
 
