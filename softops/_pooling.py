@@ -116,7 +116,12 @@ def _hard_max_pool_jvp(window, stride, pads, out, primals, tangents):
     return m, total / count
 
 
-def _soft_max_pool(x, t, window, stride, pads, out, mode):
+def _window_terms(x, t, window, stride, pads, out):
+    """Per window: the maximum ``m``, ``live`` (finite maximum, usable t), the
+    held shift ``m0``, ``t1``, and per offset the scaled scores ``u`` (``d / t``
+    in [-L, 0]), the clamped shifts ``dc`` and the weights ``e = exp(u)`` (0 off
+    the band and on padding). A window that is not live weighs its maxima 1
+    and the rest 0: its weights are the hard pool's tie-splitting ones."""
     parts = _windows(x, window, stride, pads, out, -math.inf)
     m = lax.stop_gradient(_fold_max(parts))
     live = jnp.isfinite(m) & (t > min_temperature(x.dtype))
@@ -124,18 +129,60 @@ def _soft_max_pool(x, t, window, stride, pads, out, mode):
     m0 = jnp.where(live, m, zero)
     t1 = jnp.where(live, t, one)
     floor = -band(t1)
-    num, den = zero, zero
+    us, dcs, es = [], [], []
     for p in parts:
         d = jnp.where(live, p - m0, zero)
-        inside = d >= floor
-        dc = jnp.where(inside, d, floor)
+        inside = live & (d >= floor)
+        dcs.append(jnp.where(inside, d, zero))
         # exp(d / t) with d / t >= -L; the clamp keeps padding (-inf) out of the arithmetic.
-        e = jnp.where(inside, jnp.exp(_ratio(jnp.where(inside, d, zero), t1)), zero)
-        den = den + e
-        if mode == "softmax":
-            num = num + e * dc
-    val = m0 + (num / den if mode == "softmax" else t1 * jnp.log(den))
-    return jnp.where(live, val, _hard_max_pool(x, window, stride, pads, out))
+        u = _ratio(jnp.where(inside, d, zero), t1)
+        us.append(u)
+        es.append(jnp.where(inside, jnp.exp(u), jnp.where(~live & (p == m), one, zero)))
+    return m, live, m0, t1, us, dcs, es
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2, 3, 4, 5, 6))
+def _soft_window(x, t, window, stride, pads, out, mode):
+    """The relaxed pool of every window (meaningful where the window is live)."""
+    return _soft_window_value(*_window_terms(x, t, window, stride, pads, out), mode)[0]
+
+
+def _soft_window_value(m, live, m0, t1, us, dcs, es, mode):
+    den = functools.reduce(jnp.add, es)
+    if mode == "softmax":
+        mean = functools.reduce(jnp.add, [e * dc for e, dc in zip(es, dcs, strict=True)]) / den
+        return jnp.where(live, m0 + mean, m), den, mean
+    return jnp.where(live, m0 + t1 * jnp.log(den), m), den, None
+
+
+@_soft_window.defjvp
+def _soft_window_jvp(window, stride, pads, out, mode, primals, tangents):
+    # Written out (rather than differentiated through the offsets): with weights
+    # w = e / den, dval = sum w (dx + (dx - u dt)(dc - mean) / t) for the
+    # expectation, sum w dx + dt (log den - sum w u) for logsumexp.
+    x, t = primals
+    dx, dt = tangents
+    m, live, m0, t1, us, dcs, es = _window_terms(x, t, window, stride, pads, out)
+    val, den, mean = _soft_window_value(m, live, m0, t1, us, dcs, es, mode)
+    dxs = _windows(dx, window, stride, pads, out, 0.0)
+    dt1 = jnp.where(live, dt, jnp.zeros((), x.dtype))
+    if mode == "softmax":
+        terms = [
+            e * (d + (d - u * dt1) * ((dc - mean) / t1)) for e, d, u, dc in zip(es, dxs, us, dcs, strict=True)
+        ]
+        dval = functools.reduce(jnp.add, terms) / den
+    else:
+        dval = (
+            functools.reduce(jnp.add, [e * (d - u * dt1) for e, d, u in zip(es, dxs, us, strict=True)]) / den
+        )
+        dval = dval + dt1 * jnp.log(den)
+    # (windows that are not live: dt1 = dc = mean = 0, so sum(w dx), the hard pool's
+    # tie-splitting derivative; a window holding NaN has den = 0 and gives NaN)
+    return val, dval
+
+
+def _soft_max_pool(x, t, window, stride, pads, out, mode):
+    return _soft_window(x, t, window, stride, pads, out, mode)
 
 
 @jax.custom_jvp

@@ -171,3 +171,18 @@ def test_straight_through_dtype_and_batch_temperature(key):
 def test_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_traced_zero_gradient_splits_ties_in_overlapping_windows():
+    # At t = 0 (here traced) the relaxation's derivative is the hard pool's:
+    # each window sends 1 / (number of its maxima) to each maximum.
+    x = np.array([[2.0, 2.0, 0.0, 1.0], [2.0, -np.inf, 1.0, 1.0], [0.0, 3.0, 3.0, -1.0]], np.float32)
+    want = np.zeros_like(x)
+    for i in range(x.shape[0] - 1):
+        for j in range(x.shape[1] - 1):
+            win = x[i : i + 2, j : j + 2]
+            hits = win == win.max()
+            want[i : i + 2, j : j + 2] += hits / hits.sum()
+    for mode in ("softmax", "logsumexp"):
+        f = jax.jit(lambda x, t, m=mode: so.max_pool(x, (2, 2), temperature=t, mode=m).sum())
+        np.testing.assert_array_equal(jax.grad(f)(jnp.asarray(x), jnp.float32(0.0)), want)
