@@ -70,10 +70,10 @@ def relax(
     mask = soft_region(z, t)
     zero = jnp.zeros((), t.dtype)
     safe_args = [jnp.where(mask, a, zero) for a in args]
-    # Only t itself needs guarding (not per element: it keeps t's own shape,
-    # often a scalar): off the band the soft branch sees a 0 argument at a
-    # usable temperature, which every kernel takes without overflow.
-    safe_t = jnp.where(t > min_temperature(t.dtype), t, jnp.ones((), t.dtype))
+    # Per element, not only where t is unusable: the kernels' higher derivatives
+    # in t at a 0 argument form powers of 1 / t that underflow at tiny t (d2/dt2
+    # NaN below t ~ 1e-13 in float32), so masked lanes get t = 1.
+    safe_t = jnp.where(mask, t, jnp.ones((), t.dtype))
     return jnp.where(mask, soft(*safe_args, safe_t), outer)
 
 

@@ -149,6 +149,9 @@ def _soft_window(x, t, window, stride, pads, out, mode):
 
 def _soft_window_value(m, live, m0, t1, us, dcs, es, mode):
     den = functools.reduce(jnp.add, es)
+    # 0 only for a window holding NaN (its value is m = NaN): keep 0 / 0 out of
+    # the coefficients, which reverse mode would multiply into its neighbours.
+    den = jnp.where(den > 0, den, jnp.ones((), den.dtype))
     if mode == "softmax":
         mean = functools.reduce(jnp.add, [e * dc for e, dc in zip(es, dcs, strict=True)]) / den
         return jnp.where(live, m0 + mean, m), den, mean
@@ -177,8 +180,8 @@ def _soft_window_jvp(window, stride, pads, out, mode, primals, tangents):
         )
         dval = dval + dt1 * jnp.log(den)
     # (windows that are not live: dt1 = dc = mean = 0, so sum(w dx), the hard pool's
-    # tie-splitting derivative; a window holding NaN has den = 0 and gives NaN)
-    return val, dval
+    # tie-splitting derivative; a window holding NaN gives NaN, as a constant)
+    return val, jnp.where(jnp.isnan(m), jnp.full((), jnp.nan, x.dtype), dval)
 
 
 def _soft_max_pool(x, t, window, stride, pads, out, mode):

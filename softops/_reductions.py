@@ -199,8 +199,12 @@ def _expectation(dc: Array, u: Array, ax: int) -> Array:
 
 def _expectation_parts(dc, u, ax):
     e = jnp.exp(u)
-    sums = jnp.sum(jnp.stack([e, e * dc]), ax + 1, keepdims=True)
-    return sums[1] / sums[0], e, sums[0]
+    # dc is scaled by 2^-k >= 1 / n (exact) so that its sum cannot overflow
+    # where the mean fits (|dc| reaches the largest float at t ~ 1e32).
+    k = (dc.shape[ax] - 1).bit_length()  # the axis is never empty here
+    down, up = jnp.asarray(2.0**-k, dc.dtype), jnp.asarray(2.0**k, dc.dtype)
+    sums = jnp.sum(jnp.stack([e, e * (dc * down)]), ax + 1, keepdims=True)
+    return (sums[1] / sums[0]) * up, e, sums[0]
 
 
 @_expectation.defjvp

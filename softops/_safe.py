@@ -18,7 +18,7 @@ import numpy as np
 from jax import lax
 
 from softops import _checks
-from softops._mechanism import finish, prepare, ratio, relax, soft_region
+from softops._mechanism import band, finish, prepare, ratio, relax, soft_region
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -135,19 +135,6 @@ def _log_hard_jvp(primals, tangents):
     return _log_hard(x), g * dx
 
 
-@jax.custom_jvp
-def _log_edge(x):
-    """``jnp.log`` where it is not finite (``x <= 0``, NaN), without a log; JVP as ``_log_hard``."""
-    return jnp.where(x == 0, jnp.full((), -jnp.inf, x.dtype), jnp.full((), jnp.nan, x.dtype))
-
-
-@_log_edge.defjvp
-def _log_edge_jvp(primals, tangents):
-    (x,), (dx,) = primals, tangents
-    g = jnp.where(x == 0, jnp.zeros((), x.dtype), 1.0 / _safe_den(x))
-    return _log_edge(x), g * dx
-
-
 def log(
     x: ArrayLike, /, *, temperature: ArrayLike = 1.0, mode: str = "algebraic", straight_through: bool = False
 ) -> Array:
@@ -155,7 +142,8 @@ def log(
 
     Hard operator: ``jnp.log`` (values bit for bit, ``log(0) = -inf``).
     Relaxation: :math:`\log(x + t)` (``log1p`` at the default ``t = 1``),
-    finite at 0, with one logarithm, and halved where ``x + t`` would overflow.
+    finite at 0, computed from whichever of ``x`` and ``t`` is larger so it
+    neither cancels nor overflows.
 
     Args:
       x: floating-point array, ``x >= 0`` (negative entries give NaN).
@@ -187,16 +175,28 @@ def log(
     (x,), t, dtype = prepare("log", ("x",), (x,), temperature)
     _check_mode(mode, "log")
 
+    def kernel(x, t):
+        # log(x + t) = log(big) + log1p(small / big), big/small the larger/smaller
+        # of x and t: one log and one log1p, no cancellation, accurate for x << t
+        # (log1p(x) at t = 1), and no derivative beyond 1 / big <= 1 / t.
+        x_big = x >= t
+        big = jnp.where(x_big, x, t)
+        small = jnp.where(x_big, t, x)
+        val = jnp.log(big) + jnp.log1p(ratio(small, big))
+        return jnp.where(x < 0, jnp.nan, val)
+
     def soft(x, t):
-        # log(x + t), one log: exactly jnp.log(x) at t == 0, and where x + t
-        # overflows (both near the largest float) log(x/2 + t/2) + log 2.
-        s = x + t
-        over = jnp.isinf(s) & jnp.isfinite(x) & jnp.isfinite(t)
-        s = jnp.where(over, 0.5 * x + 0.5 * t, s)
-        ok = (x >= 0) & (s > 0)  # not log(0) at t == 0, not x < 0, not NaN
-        zero, log2 = jnp.zeros((), x.dtype), jnp.asarray(np.log(2.0), x.dtype)
-        val = jnp.log(jnp.where(ok, s, jnp.ones((), x.dtype))) + jnp.where(over, log2, zero)
-        return jnp.where(ok, val, _log_edge(x))
+        # log(x + t) differs from log(x) + t/x by O((t/x)^2): the kernel only near
+        # the pole (x <= L t), the far-field form elsewhere. Double where on both
+        # sides: t/x is formed only where x is far from 0 (its x-derivative
+        # -t/x^2 would overflow next to the pole and poison the gradient).
+        near = (t > 0) & (x <= band(t))
+        one, zero = jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
+        far_x = jnp.where(~near & (x > 0), x, one)
+        h = _log_hard(x)
+        outer = jnp.where(x > 0, h + ratio(t, far_x), h)
+        inner = kernel(jnp.where(near, x, zero), jnp.where(near, t, one))
+        return jnp.where(near, inner, outer)
 
     return finish(_log_hard, soft, (x, t), straight_through, dtype, op="log")
 

@@ -186,3 +186,20 @@ def test_traced_zero_gradient_splits_ties_in_overlapping_windows():
     for mode in ("softmax", "logsumexp"):
         f = jax.jit(lambda x, t, m=mode: so.max_pool(x, (2, 2), temperature=t, mode=m).sum())
         np.testing.assert_array_equal(jax.grad(f)(jnp.asarray(x), jnp.float32(0.0)), want)
+
+
+@pytest.mark.parametrize("t", [0.0, 1.0])
+def test_nan_window_does_not_poison_neighbour_gradients(t):
+    # Windows [1, 2], [2, nan], [nan, 3], [3, 4]: only the two middle ones are NaN.
+    x = jnp.asarray([1.0, 2.0, jnp.nan, 3.0, 4.0])
+    f = lambda x: so.max_pool(x, (2,), temperature=t)
+    g = jax.grad(lambda x: f(x)[0])(x)
+    assert np.all(np.isfinite(g))
+    g_all = jax.grad(lambda x: jnp.nansum(f(x)))(x)
+    assert np.all(np.isfinite(g_all))
+    if t == 0.0:
+        np.testing.assert_array_equal(g, [0, 1, 0, 0, 0])
+        np.testing.assert_array_equal(g_all, [0, 1, 0, 0, 1])
+    # forward mode still marks the NaN windows
+    _, tangent = jax.jvp(f, (x,), (jnp.ones(5),))
+    np.testing.assert_array_equal(np.isnan(tangent), [False, True, True, False])

@@ -272,3 +272,12 @@ def test_traced_zero_temperature_one_hot_is_exact_on_special_slices():
         np.testing.assert_array_equal(got_min, want)
     g = jax.grad(lambda x: (so.argmax(x, temperature=jnp.float32(0.0)) * jnp.arange(4.0)).sum())(x[:1])
     np.testing.assert_array_equal(g, np.zeros((1, 4), np.float32))
+
+
+def test_soft_max_mean_does_not_overflow_at_huge_temperature():
+    # |x - max| is the largest float: the expectation's sum must not overflow.
+    x = jnp.asarray([0.0] + [-3e38] * 9, jnp.float32)
+    val, g = jax.value_and_grad(lambda x: so.max(x, temperature=3e38))(x)
+    assert np.isfinite(val)
+    assert np.all(np.isfinite(g))
+    np.testing.assert_allclose(val, -2.7e38, rtol=1e-5)
