@@ -221,3 +221,19 @@ def test_log_and_divide_gradients_next_to_the_pole(t):
         g = jax.grad(lambda x, st=st: so.log(x, temperature=1.0, straight_through=st))(jnp.float32(1e-20))
         assert bool(jnp.isfinite(g))
     assert bool(jnp.isfinite(jax.grad(lambda b: so.divide(1e35, b, temperature=1.0))(jnp.float32(1e-3))))
+
+
+def _reciprocal(b, **kw):
+    return so.divide(1.0, b, **kw)
+
+
+@pytest.mark.parametrize(
+    ("fn", "x"),
+    [(so.relu, 1.0), (so.abs, -2.0), (so.heaviside, 0.5), (so.round, 0.3), (_reciprocal, 2.0), (so.log, 3.0)],
+)
+def test_second_temperature_derivative_finite_far_from_the_kink(fn, x):
+    # Far from the kink (|x| > L t) the soft branch is masked out; its kernel must
+    # not see the tiny t there (its higher t-derivatives would form 1 / t^3).
+    d2 = jax.jit(jax.hessian(lambda t: fn(jnp.asarray([x], jnp.float32), temperature=t).sum()))
+    for t in (1e-14, 1e-17):
+        assert np.isfinite(d2(jnp.float32(t)))
