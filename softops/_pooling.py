@@ -184,10 +184,6 @@ def _soft_window_jvp(window, stride, pads, out, mode, primals, tangents):
     return val, jnp.where(jnp.isnan(m), jnp.full((), jnp.nan, x.dtype), dval)
 
 
-def _soft_max_pool(x, t, window, stride, pads, out, mode):
-    return _soft_window(x, t, window, stride, pads, out, mode)
-
-
 @jax.custom_jvp
 def _ratio(d, t):
     return d / t
@@ -218,7 +214,7 @@ def _pool(op, x, window_shape, strides, padding, temperature, mode, use_st, sgn)
         return jnp.broadcast_to(_hard_max_pool(x, window, stride, pads, out), shape)
 
     def soft(x, t):
-        return _soft_max_pool(x, t, window, stride, pads, out, mode)
+        return _soft_window(x, t, window, stride, pads, out, mode)
 
     res = straight_through(hard, soft, x, t) if use_st else soft(x, t)
     return (sgn * res).astype(dtype)

@@ -397,10 +397,11 @@ def norm(
     def soft(x, t):
         h = hard(x)
         mask = soft_region(h, t)  # (h >= 0)
-        expand = (lambda a: a) if keepdims else (lambda a: jnp.expand_dims(a, axes))
         tb = jnp.broadcast_to(t, jnp.broadcast_shapes(t.shape, h.shape))
         ts = jnp.where(mask, tb, jnp.ones((), x.dtype))
-        inner = _pseudo_huber(jnp.where(expand(mask), x, jnp.zeros((), x.dtype)), ts, axes, keepdims)
+        inner = _pseudo_huber(
+            jnp.where(_expand(mask, axes, keepdims), x, jnp.zeros((), x.dtype)), ts, axes, keepdims
+        )
         outer = jnp.where(h == 0, h, h - t)
         return jnp.where(mask, inner, outer)
 
