@@ -20,7 +20,7 @@ import numpy as np
 from jax import lax
 
 from softops import _checks
-from softops._mechanism import band, min_temperature, prepare, straight_through
+from softops._mechanism import band, min_temperature, prepare, ratio, saturation, straight_through
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -116,84 +116,112 @@ def _hard_max_pool_jvp(window, stride, pads, out, primals, tangents):
     return m, total / count
 
 
-def _window_terms(x, t, window, stride, pads, out):
+def _window_terms(x, t, window, stride, pads, out, hard_weights):
     """Per window: the maximum ``m``, ``live`` (finite maximum, usable t), the
-    held shift ``m0``, ``t1``, and per offset the scaled scores ``u`` (``d / t``
-    in [-L, 0]), the clamped shifts ``dc`` and the weights ``e = exp(u)`` (0 off
-    the band and on padding). A window that is not live weighs its maxima 1
-    and the rest 0: its weights are the hard pool's tie-splitting ones."""
+    held shift ``m0`` and ``t1``; per offset the scaled scores ``u = (x - m0) / t1``
+    clamped to [-L, 0] and the weights ``e = exp(u)`` (exactly 0 below -L, so
+    on padding too).
+
+    A live window's shifts ``x - m`` are finite or ``-inf`` and never NaN, so
+    one clamp keeps every term finite without masks: of ``u`` itself for the
+    value (one multiply by ``1 / t`` per offset), of ``x - m`` at ``-L t`` for
+    the JVP (whose own derivative must not see ``-inf * 0``). Windows that are
+    not live take the hard value; with ``hard_weights`` (the JVP) they weigh
+    their maxima 1 and the rest 0, the hard pool's tie-splitting weights, with
+    ``u = 0``.
+    """
     parts = _windows(x, window, stride, pads, out, -math.inf)
     m = lax.stop_gradient(_fold_max(parts))
-    live = jnp.isfinite(m) & (t > min_temperature(x.dtype))
     zero, one = jnp.zeros((), x.dtype), jnp.ones((), x.dtype)
+    usable = t > min_temperature(x.dtype)
+    live = jnp.isfinite(m) & usable
     m0 = jnp.where(live, m, zero)
     t1 = jnp.where(live, t, one)
-    floor = -band(t1)
-    us, dcs, es = [], [], []
+    # One division per temperature (not per window, nor per offset): the offsets
+    # multiply. r is kept a normal number (1 / t is subnormal, and flushed to 0
+    # on CPU, for t > ~8.5e37 in float32), so that (x - m) * r is never -inf * 0.
+    r = jnp.maximum(ratio(one, jnp.where(usable, t, one)), jnp.asarray(jnp.finfo(x.dtype).tiny, x.dtype))
+    r = jnp.where(live, r, one)
+    floor, low = -band(t1), jnp.asarray(-saturation(x.dtype), x.dtype)
+    us, es = [], []
     for p in parts:
-        d = jnp.where(live, p - m0, zero)
-        inside = live & (d >= floor)
-        dcs.append(jnp.where(inside, d, zero))
-        # exp(d / t) with d / t >= -L; the clamp keeps padding (-inf) out of the arithmetic.
-        u = _ratio(jnp.where(inside, d, zero), t1)
+        if hard_weights:
+            u = _scale(jnp.maximum(p - m0, floor), t1, r)
+            e = jnp.where(live, jnp.exp(u), jnp.where(p == m, one, zero))
+            u = jnp.where(live, u, zero)
+        else:
+            u = jnp.maximum((p - m0) * r, low)
+            e = jnp.exp(u)
         us.append(u)
-        es.append(jnp.where(inside, jnp.exp(u), jnp.where(~live & (p == m), one, zero)))
-    return m, live, m0, t1, us, dcs, es
+        es.append(e)
+    return m, live, m0, t1, us, es
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(2, 3, 4, 5, 6))
 def _soft_window(x, t, window, stride, pads, out, mode):
-    """The relaxed pool of every window (meaningful where the window is live)."""
-    return _soft_window_value(*_window_terms(x, t, window, stride, pads, out), mode)[0]
+    """The relaxed pool of every window; the hard pool where a window is not live."""
+
+    def relaxed(x, t):
+        return _soft_window_value(*_window_terms(x, t, window, stride, pads, out, False), mode)[0]
+
+    if t.ndim == 0:
+        # One temperature: a run-time branch, so that at t = 0 (an annealed,
+        # traced 0) only the hard pool runs; both give the hard pool there.
+        # (Not in the JVP: reverse mode through a cond keeps its residuals apart
+        # from the fused passes, which costs more than it saves.)
+        hard = lambda x, t: _fold_max(_windows(x, window, stride, pads, out, -math.inf))
+        return lax.cond(t > min_temperature(t.dtype), relaxed, hard, x, t)
+    return relaxed(x, t)
 
 
-def _soft_window_value(m, live, m0, t1, us, dcs, es, mode):
+def _soft_window_value(m, live, m0, t1, us, es, mode):
+    """The pooled value, the weights' sum ``den`` and (softmax) the mean score."""
     den = functools.reduce(jnp.add, es)
     # 0 only for a window holding NaN (its value is m = NaN): keep 0 / 0 out of
     # the coefficients, which reverse mode would multiply into its neighbours.
     den = jnp.where(den > 0, den, jnp.ones((), den.dtype))
     if mode == "softmax":
-        mean = functools.reduce(jnp.add, [e * dc for e, dc in zip(es, dcs, strict=True)]) / den
-        return jnp.where(live, m0 + mean, m), den, mean
+        mean = functools.reduce(jnp.add, [e * u for e, u in zip(es, us, strict=True)]) / den
+        return jnp.where(live, m0 + t1 * mean, m), den, mean
     return jnp.where(live, m0 + t1 * jnp.log(den), m), den, None
 
 
 @_soft_window.defjvp
 def _soft_window_jvp(window, stride, pads, out, mode, primals, tangents):
     # Written out (rather than differentiated through the offsets): with weights
-    # w = e / den, dval = sum w (dx + (dx - u dt)(dc - mean) / t) for the
-    # expectation, sum w dx + dt (log den - sum w u) for logsumexp.
+    # w = e / den and mean score ubar, dval = sum w (dx + (dx - u dt)(u - ubar))
+    # for the expectation, sum w dx + dt (log den - sum w u) for logsumexp.
     x, t = primals
     dx, dt = tangents
-    m, live, m0, t1, us, dcs, es = _window_terms(x, t, window, stride, pads, out)
-    val, den, mean = _soft_window_value(m, live, m0, t1, us, dcs, es, mode)
+    m, live, m0, t1, us, es = _window_terms(x, t, window, stride, pads, out, True)
+    val, den, mean = _soft_window_value(m, live, m0, t1, us, es, mode)
     dxs = _windows(dx, window, stride, pads, out, 0.0)
     dt1 = jnp.where(live, dt, jnp.zeros((), x.dtype))
     if mode == "softmax":
-        terms = [
-            e * (d + (d - u * dt1) * ((dc - mean) / t1)) for e, d, u, dc in zip(es, dxs, us, dcs, strict=True)
-        ]
+        terms = [e * (d + (d - u * dt1) * (u - mean)) for e, d, u in zip(es, dxs, us, strict=True)]
         dval = functools.reduce(jnp.add, terms) / den
     else:
         dval = (
             functools.reduce(jnp.add, [e * (d - u * dt1) for e, d, u in zip(es, dxs, us, strict=True)]) / den
         )
         dval = dval + dt1 * jnp.log(den)
-    # (windows that are not live: dt1 = dc = mean = 0, so sum(w dx), the hard pool's
+    # (windows that are not live: dt1 = u = mean = 0, so sum(w dx), the hard pool's
     # tie-splitting derivative; a window holding NaN gives NaN, as a constant)
     return val, jnp.where(jnp.isnan(m), jnp.full((), jnp.nan, x.dtype), dval)
 
 
 @jax.custom_jvp
-def _ratio(d, t):
-    return d / t
+def _scale(d, t, r):
+    """``d / t`` as ``d * r`` with ``r = 1 / t``; the ``t``-derivative
+    ``-(d / t) / t`` never forms ``t ** -2``."""
+    return d * r
 
 
-@_ratio.defjvp
-def _ratio_jvp(primals, tangents):
-    (d, t), (dd, dt) = primals, tangents
-    u = _ratio(d, t)
-    return u, (dd - u * dt) / t
+@_scale.defjvp
+def _scale_jvp(primals, tangents):
+    (d, t, r), (dd, dt, _) = primals, tangents
+    u = _scale(d, t, r)
+    return u, (dd - u * dt) * r
 
 
 def _pool(op, x, window_shape, strides, padding, temperature, mode, use_st, sgn):
