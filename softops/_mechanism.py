@@ -162,6 +162,22 @@ ratio.defjvps(
 )
 
 
+@jax.custom_jvp
+def scale(d: jax.Array, t: jax.Array, r: jax.Array) -> jax.Array:
+    """``d / t`` as ``d * r`` for a precomputed ``r = 1 / t`` (one division per
+    temperature rather than per entry); like :func:`ratio`, the ``t``-derivative
+    ``-(d / t) / t`` never forms ``t ** -2``. Only ``d``'s and ``t``'s tangents
+    count: ``r`` is a function of ``t``."""
+    return d * r
+
+
+@scale.defjvp
+def _scale_jvp(primals, tangents):
+    (d, t, r), (dd, dt, _) = primals, tangents
+    u = scale(d, t, r)
+    return u, (dd - u * dt) * r
+
+
 def scaled(z: jax.Array, t: jax.Array) -> jax.Array:
     """``z / t`` with ``|z / t|`` clamped to the saturation bound (never overflows).
 

@@ -20,7 +20,7 @@ import numpy as np
 from jax import lax
 
 from softops import _checks
-from softops._mechanism import band, min_temperature, prepare, ratio, saturation, straight_through
+from softops._mechanism import band, min_temperature, prepare, ratio, saturation, scale, straight_through
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -146,7 +146,7 @@ def _window_terms(x, t, window, stride, pads, out, hard_weights):
     us, es = [], []
     for p in parts:
         if hard_weights:
-            u = _scale(jnp.maximum(p - m0, floor), t1, r)
+            u = scale(jnp.maximum(p - m0, floor), t1, r)
             e = jnp.where(live, jnp.exp(u), jnp.where(p == m, one, zero))
             u = jnp.where(live, u, zero)
         else:
@@ -208,20 +208,6 @@ def _soft_window_jvp(window, stride, pads, out, mode, primals, tangents):
     # (windows that are not live: dt1 = u = mean = 0, so sum(w dx), the hard pool's
     # tie-splitting derivative; a window holding NaN gives NaN, as a constant)
     return val, jnp.where(jnp.isnan(m), jnp.full((), jnp.nan, x.dtype), dval)
-
-
-@jax.custom_jvp
-def _scale(d, t, r):
-    """``d / t`` as ``d * r`` with ``r = 1 / t``; the ``t``-derivative
-    ``-(d / t) / t`` never forms ``t ** -2``."""
-    return d * r
-
-
-@_scale.defjvp
-def _scale_jvp(primals, tangents):
-    (d, t, r), (dd, dt, _) = primals, tangents
-    u = _scale(d, t, r)
-    return u, (dd - u * dt) * r
 
 
 def _pool(op, x, window_shape, strides, padding, temperature, mode, use_st, sgn):

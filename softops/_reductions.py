@@ -22,7 +22,7 @@ import numpy as np
 from jax import lax
 
 from softops import _checks
-from softops._mechanism import band, min_temperature, prepare, saturation, straight_through
+from softops._mechanism import band, min_temperature, prepare, ratio, saturation, scale, straight_through
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -216,44 +216,52 @@ def _entmax15_root_jvp(ax, primals, tangents):
     return g, s * (dz - dtau)
 
 
-def _scores(x: Array, t: Array, ax: int):
+def _scores(x: Array, t: Array, ax: int, hard_scores: bool):
     """Shifted, clamped scores of the slices that take the soft branch.
 
     Returns ``(live, m0, t1, dc, u)``: ``live`` marks slices with ``t > 0`` and a
     finite maximum; there ``dc = max(x - max(x), -L t)`` (held shift) and
-    ``u = dc / t``, in ``[-L, 0]``. Elsewhere every input is a benign 0 or 1.
+    ``u = dc / t``, in ``[-L, 0]``. On the other slices ``dc`` and ``u`` are
+    0 (NaN in a slice holding a NaN) and unused, unless
+    ``hard_scores``: then ``u`` is 0 at every maximum and -L elsewhere, so that
+    ``exp(u) / sum(exp(u))`` is exactly the hard, tie-splitting one-hot.
+
+    Only ``hard_scores`` needs a per-entry select: without it every entry goes
+    through clamps and products alone, which XLA's CPU backend fuses into the
+    reduction that consumes them (a select is materialised as a separate pass).
     """
     m = lax.stop_gradient(jnp.max(x, ax, keepdims=True))
     # Below the dtype's smallest usable temperature the hard branch is taken (as
     # for every softops relaxation): the soft Jacobian there, ~1 / t, would overflow.
-    live = jnp.isfinite(m) & (t > min_temperature(x.dtype))
+    usable = t > min_temperature(x.dtype)
+    live = jnp.isfinite(m) & usable
     zero, one = jnp.zeros((), x.dtype), jnp.ones((), x.dtype)
     m0 = jnp.where(live, m, zero)
     t1 = jnp.where(live, t, one)
-    d = x - m0
-    # Below -L t every weight is exactly 0; clamping keeps u finite (x - m may be -inf).
-    floor = -band(t1)
-    inside = live & (d >= floor)
-    dc = jnp.where(inside, d, floor)
-    # Off the band: -L, and on the hard branch the scores of the maxima, 0 at
-    # every maximum and -L elsewhere (NaN for a slice holding a NaN), so that
-    # exp(u) / sum(exp(u)) is exactly the hard, tie-splitting one-hot.
-    low = jnp.where(jnp.isnan(m), jnp.full((), jnp.nan, x.dtype), jnp.full((), -saturation(x.dtype), x.dtype))
-    u = jnp.where(inside, _ratio(jnp.where(inside, d, zero), t1), jnp.where((x == m) & ~live, zero, low))
+    # One division per temperature; the entries multiply by r = 1 / t, kept a
+    # normal number (1 / t is flushed to 0 on CPU for t > ~8.5e37 in float32).
+    r = jnp.maximum(ratio(one, jnp.where(usable, t, one)), jnp.asarray(jnp.finfo(x.dtype).tiny, x.dtype))
+    r = jnp.where(live, r, one)
+    # Below -L t every weight is exactly 0. The clamps keep dc finite: x - m is
+    # in [-inf, 0] on a live slice; on the others every entry lands on 0 (all
+    # weights 1, so that no sum is 0 and no derivative 0 / 0).
+    dc = _nonpositive(jnp.maximum(x - m0, jnp.where(live, -band(t1), zero)))
+    u = scale(dc, t1, r)
+    if hard_scores:
+        nan = jnp.full((), jnp.nan, x.dtype)
+        low = jnp.where(jnp.isnan(m), nan, jnp.full((), -saturation(x.dtype), x.dtype))
+        u = jnp.where(live, u, jnp.where(x == m, zero, low))
     return live, m0, t1, dc, u
 
 
 @jax.custom_jvp
-def _ratio(d: Array, t: Array) -> Array:
-    """``d / t`` whose ``t``-derivative ``-(d / t) / t`` never forms ``t ** -2``."""
-    return d / t
+def _nonpositive(d: Array) -> Array:
+    """``min(d, 0)`` with derivative 1 at ``d = 0`` (``jnp.minimum`` halves it at
+    the tie, which is every maximum of a slice)."""
+    return jnp.minimum(d, jnp.zeros((), d.dtype))
 
 
-@_ratio.defjvp
-def _ratio_jvp(primals, tangents):
-    (d, t), (dd, dt) = primals, tangents
-    u = _ratio(d, t)
-    return u, (dd - u * dt) / t
+_nonpositive.defjvps(lambda g, ans, d: jnp.where(d > 0, jnp.zeros((), d.dtype), g))
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
@@ -304,7 +312,7 @@ def _argmax(op, x, axis, temperature, mode, use_st, sgn):
         return _hard_argmax(x, ax)
 
     def soft(x, t):
-        live, _, _, _, u = _scores(x, t, ax)
+        live, _, _, _, u = _scores(x, t, ax, hard_scores=True)
         if mode == "softmax":  # exact on the hard branch too (see _scores)
             return jnp.broadcast_to(_weights(u, ax, mode), jnp.broadcast_shapes(x.shape, t.shape))
         return jnp.where(live, _weights(u, ax, mode), hard(x, t))
@@ -326,7 +334,7 @@ def _max(op, x, axis, keepdims, temperature, mode, use_st, sgn, modes=MAX_MODES)
         )
 
     def soft(x, t):
-        live, m0, t1, dc, u = _scores(x, t, ax)
+        live, m0, t1, dc, u = _scores(x, t, ax, hard_scores=False)
         if mode == "logsumexp":
             val = m0 + t1 * jnp.log(jnp.sum(jnp.exp(u), ax, keepdims=True))
         elif mode == "softmax":
