@@ -119,16 +119,15 @@ def _hard_max_pool_jvp(window, stride, pads, out, primals, tangents):
 def _window_terms(x, t, window, stride, pads, out, hard_weights):
     """Per window: the maximum ``m``, ``live`` (finite maximum, usable t), the
     held shift ``m0`` and ``t1``; per offset the scaled scores ``u = (x - m0) / t1``
-    clamped to [-L, 0] and the weights ``e = exp(u)`` (exactly 0 below -L, so
-    on padding too).
+    in [-L, 0], the shifts ``dc = x - m0`` clamped at ``-L t`` and the weights
+    ``e = exp(u)``, exactly 0 for entries off the band (padding included).
 
-    A live window's shifts ``x - m`` are finite or ``-inf`` and never NaN, so
-    one clamp keeps every term finite without masks: of ``u`` itself for the
-    value (one multiply by ``1 / t`` per offset), of ``x - m`` at ``-L t`` for
-    the JVP (whose own derivative must not see ``-inf * 0``). Windows that are
-    not live take the hard value; with ``hard_weights`` (the JVP) they weigh
-    their maxima 1 and the rest 0, the hard pool's tie-splitting weights, with
-    ``u = 0``.
+    The value (``hard_weights=False``) clamps ``u`` at -L and needs no mask:
+    a live window's shifts are finite or ``-inf``, never NaN. The JVP masks
+    instead (a double where), so that its own derivatives never see
+    ``-inf * 0``; there, windows that are not live weigh their maxima 1 and
+    the rest 0, the hard pool's tie-splitting weights, with ``u = -L`` and
+    ``dc = 0``.
     """
     parts = _windows(x, window, stride, pads, out, -math.inf)
     m = lax.stop_gradient(_fold_max(parts))
@@ -139,22 +138,27 @@ def _window_terms(x, t, window, stride, pads, out, hard_weights):
     t1 = jnp.where(live, t, one)
     # One division per temperature (not per window, nor per offset): the offsets
     # multiply. r is kept a normal number (1 / t is subnormal, and flushed to 0
-    # on CPU, for t > ~8.5e37 in float32), so that (x - m) * r is never -inf * 0.
+    # on CPU, for t > ~8.5e37 in float32, which therefore acts as 8.5e37 here),
+    # so that (x - m) * r is never -inf * 0.
     r = jnp.maximum(ratio(one, jnp.where(usable, t, one)), jnp.asarray(jnp.finfo(x.dtype).tiny, x.dtype))
     r = jnp.where(live, r, one)
     floor, low = -band(t1), jnp.asarray(-saturation(x.dtype), x.dtype)
-    us, es = [], []
+    us, dcs, es = [], [], []
     for p in parts:
+        d = p - m0
         if hard_weights:
-            u = scale(jnp.maximum(p - m0, floor), t1, r)
+            inside = live & (d >= floor)
+            dc = jnp.where(inside, d, zero)
+            u = jnp.where(inside, scale(dc, t1, r), low)
             e = jnp.where(live, jnp.exp(u), jnp.where(p == m, one, zero))
-            u = jnp.where(live, u, zero)
         else:
-            u = jnp.maximum((p - m0) * r, low)
+            u = jnp.maximum(d * r, low)
+            dc = jnp.maximum(d, floor)
             e = jnp.exp(u)
         us.append(u)
+        dcs.append(dc)
         es.append(e)
-    return m, live, m0, t1, us, es
+    return m, live, m0, t1, us, dcs, es
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(2, 3, 4, 5, 6))
@@ -174,16 +178,17 @@ def _soft_window(x, t, window, stride, pads, out, mode):
     return relaxed(x, t)
 
 
-def _soft_window_value(m, live, m0, t1, us, es, mode):
-    """The pooled value, the weights' sum ``den`` and (softmax) the mean score."""
+def _soft_window_value(m, live, m0, t1, us, dcs, es, mode):
+    """The pooled value and the weights' sum ``den``."""
     den = functools.reduce(jnp.add, es)
     # 0 only for a window holding NaN (its value is m = NaN): keep 0 / 0 out of
     # the coefficients, which reverse mode would multiply into its neighbours.
     den = jnp.where(den > 0, den, jnp.ones((), den.dtype))
     if mode == "softmax":
-        mean = functools.reduce(jnp.add, [e * u for e, u in zip(es, us, strict=True)]) / den
-        return jnp.where(live, m0 + t1 * mean, m), den, mean
-    return jnp.where(live, m0 + t1 * jnp.log(den), m), den, None
+        # the mean shift in x's units (not t * mean(u), which underflows at huge t)
+        mean = functools.reduce(jnp.add, [e * dc for e, dc in zip(es, dcs, strict=True)]) / den
+        return jnp.where(live, m0 + mean, m), den
+    return jnp.where(live, m0 + t1 * jnp.log(den), m), den
 
 
 @_soft_window.defjvp
@@ -193,20 +198,21 @@ def _soft_window_jvp(window, stride, pads, out, mode, primals, tangents):
     # for the expectation, sum w dx + dt (log den - sum w u) for logsumexp.
     x, t = primals
     dx, dt = tangents
-    m, live, m0, t1, us, es = _window_terms(x, t, window, stride, pads, out, True)
-    val, den, mean = _soft_window_value(m, live, m0, t1, us, es, mode)
+    m, live, m0, t1, us, dcs, es = _window_terms(x, t, window, stride, pads, out, True)
+    val, den = _soft_window_value(m, live, m0, t1, us, dcs, es, mode)
     dxs = _windows(dx, window, stride, pads, out, 0.0)
     dt1 = jnp.where(live, dt, jnp.zeros((), x.dtype))
     if mode == "softmax":
-        terms = [e * (d + (d - u * dt1) * (u - mean)) for e, d, u in zip(es, dxs, us, strict=True)]
+        ubar = functools.reduce(jnp.add, [e * u for e, u in zip(es, us, strict=True)]) / den
+        terms = [e * (d + (d - u * dt1) * (u - ubar)) for e, d, u in zip(es, dxs, us, strict=True)]
         dval = functools.reduce(jnp.add, terms) / den
     else:
         dval = (
             functools.reduce(jnp.add, [e * (d - u * dt1) for e, d, u in zip(es, dxs, us, strict=True)]) / den
         )
         dval = dval + dt1 * jnp.log(den)
-    # (windows that are not live: dt1 = u = mean = 0, so sum(w dx), the hard pool's
-    # tie-splitting derivative; a window holding NaN gives NaN, as a constant)
+    # (windows that are not live: dt1 = 0 and u = ubar = -L, so sum(w dx), the hard
+    # pool's tie-splitting derivative; a window holding NaN gives NaN, as a constant)
     return val, jnp.where(jnp.isnan(m), jnp.full((), jnp.nan, x.dtype), dval)
 
 

@@ -86,12 +86,7 @@ def _hard_max_jvp(ax, primals, tangents):
 
 
 # ------------------------------------------------------------------ soft kernels
-def _sorted_desc(z: Array) -> Array:
-    return jnp.flip(jnp.sort(z, axis=-1), axis=-1)
-
-
-# Rows left unconverged after this many passes (never seen on real data, where
-# both searches below take 2 to ~15) are redone by the sort-based formula.
+# A bound on entmax15's threshold search (2 to ~15 passes on real data).
 _MAX_PASSES = 64
 
 
@@ -103,19 +98,24 @@ def _threshold(z: Array, power: int) -> Array:
 
     * ``power = 1`` (sparsemax), Michelot's method: ``tau <- tau + (sum(d) - 1) / |S|``
       over the support ``S = {d > 0}``, ``d = z - tau``, the threshold of that
-      support. It only increases and never passes the root; once the support
-      stops changing, ``tau`` is the exact threshold.
+      support. It only rises and never passes the root, so every pass that does
+      not settle a row removes entries from its support: each row settles, on
+      the exact threshold, within ``n + 1`` passes (2 to ~15 on real data).
     * ``power = 2`` (1.5-entmax on ``z = u / 2``): Newton steps from below give
       a rising lower bound, and each step also proposes the exact threshold of
       its support (the root of a quadratic). A proposal whose support is the one
-      it was computed from is the exact threshold.
+      it was computed from is the exact threshold. A row whose lower bound stops
+      rising with an unchanged support (an entry within rounding of the
+      threshold) takes its support's proposal, which is the threshold to
+      rounding; so does a row still unsettled after ``_MAX_PASSES`` passes
+      (never seen).
 
-    Rows that have not settled after ``_MAX_PASSES`` passes (rounding can keep
-    an entry sitting on the threshold undecided) take the sort-based formula.
+    No sort and no data-dependent branch: under ``vmap`` this stays one loop.
     """
     dtype = z.dtype
     zero, one = jnp.zeros((), dtype), jnp.ones((), dtype)
     zmax = jnp.max(z, -1, keepdims=True)
+    cap = z.shape[-1] + 1 if power == 1 else _MAX_PASSES
 
     def body(state):
         it, lo, cand, c_prev, done = state
@@ -126,17 +126,19 @@ def _threshold(z: Array, power: int) -> Array:
         a = jnp.sum(dp, -1, keepdims=True)
         if power == 1:
             # lo was computed from the support it now has: the exact threshold.
-            hit = c == c_prev
-            step = jnp.maximum((a - one) / c, zero)
-            new_lo, new_cand = lo + step, cand
+            settled = done | (c == c_prev)
+            new_lo, new_cand = lo + jnp.maximum((a - one) / c, zero), cand
         else:
-            hit = jnp.sum(z > cand, -1, keepdims=True, dtype=dtype) == c_prev
             b = jnp.sum(dp * dp, -1, keepdims=True)
             excess = b - one  # >= 0 up to rounding: lo is a lower bound
             new_lo = lo + jnp.maximum(excess / (2.0 * a), zero)
             root = jnp.sqrt(jnp.maximum(a * a - c * excess, zero))
             new_cand = lo + jnp.maximum(excess, zero) / (a + root)
-        settled = done | hit
+            hit = jnp.sum(z > cand, -1, keepdims=True, dtype=dtype) == c_prev
+            # cand was proposed from a support of c_prev entries: with c == c_prev
+            # that is this support, and a lower bound that no longer rises is done.
+            stalled = (c == c_prev) & (new_lo <= lo)
+            settled = done | hit | stalled
         return (
             it + 1,
             jnp.where(settled, lo, new_lo),
@@ -147,31 +149,12 @@ def _threshold(z: Array, power: int) -> Array:
 
     def more(state):
         it, *_, done = state
-        return (it < _MAX_PASSES) & ~jnp.all(done)
+        return (it < cap) & ~jnp.all(done)
 
     init = (0, zmax - one, zmax, jnp.full_like(zmax, -1.0), jnp.zeros(zmax.shape, bool))
-    _, lo, cand, _, done = lax.while_loop(more, body, init)
-    tau = lo if power == 1 else cand
+    _, lo, cand, _, _ = lax.while_loop(more, body, init)
     # (a NaN row settles at once: its counts are 0; its result is masked by the caller)
-    return lax.cond(jnp.all(done), lambda: tau, lambda: jnp.where(done, tau, _sorted_threshold(z, power)))
-
-
-def _sorted_threshold(z: Array, power: int) -> Array:
-    """The threshold of :func:`_threshold` from the sorted entries (O(n log n))."""
-    zs = _sorted_desc(z)
-    k = jnp.arange(1, z.shape[-1] + 1, dtype=z.dtype)
-    if power == 1:
-        cs = jnp.cumsum(zs, axis=-1)
-        # The support is the prefix of the sorted scores with 1 + k z_(k) > sum_{j<=k} z_(j).
-        size = jnp.sum(1.0 + k * zs > cs, axis=-1, keepdims=True)
-        return (jnp.take_along_axis(cs, size - 1, axis=-1) - 1.0) / size.astype(z.dtype)
-    mean = jnp.cumsum(zs, axis=-1) / k
-    mean_sq = jnp.cumsum(zs * zs, axis=-1) / k
-    # For a support of the k largest, tau solves sum_{j<=k} (z_j - tau)^2 = 1.
-    spread = k * (mean_sq - mean * mean)
-    tau = mean - jnp.sqrt(jnp.maximum((1.0 - spread) / k, 0.0))
-    size = jnp.sum(tau <= zs, axis=-1, keepdims=True)
-    return jnp.take_along_axis(tau, size - 1, axis=-1)
+    return lo if power == 1 else cand
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
@@ -216,19 +199,16 @@ def _entmax15_root_jvp(ax, primals, tangents):
     return g, s * (dz - dtau)
 
 
-def _scores(x: Array, t: Array, ax: int, hard_scores: bool):
+def _scores(x: Array, t: Array, ax: int):
     """Shifted, clamped scores of the slices that take the soft branch.
 
     Returns ``(live, m0, t1, dc, u)``: ``live`` marks slices with ``t > 0`` and a
     finite maximum; there ``dc = max(x - max(x), -L t)`` (held shift) and
-    ``u = dc / t``, in ``[-L, 0]``. On the other slices ``dc`` and ``u`` are
-    0 (NaN in a slice holding a NaN) and unused, unless
-    ``hard_scores``: then ``u`` is 0 at every maximum and -L elsewhere, so that
+    ``u = dc / t`` in ``[-L, 0]``, ``-L`` (a weight of exactly 0) for every entry
+    off the band, ``-inf`` entries included. On the other slices ``dc`` is a
+    benign ``-L`` and ``u`` the scores of the maxima: 0 at every maximum and
+    -L elsewhere (NaN for a slice holding a NaN), so that
     ``exp(u) / sum(exp(u))`` is exactly the hard, tie-splitting one-hot.
-
-    Only ``hard_scores`` needs a per-entry select: without it every entry goes
-    through clamps and products alone, which XLA's CPU backend fuses into the
-    reduction that consumes them (a select is materialised as a separate pass).
     """
     m = lax.stop_gradient(jnp.max(x, ax, keepdims=True))
     # Below the dtype's smallest usable temperature the hard branch is taken (as
@@ -239,29 +219,19 @@ def _scores(x: Array, t: Array, ax: int, hard_scores: bool):
     m0 = jnp.where(live, m, zero)
     t1 = jnp.where(live, t, one)
     # One division per temperature; the entries multiply by r = 1 / t, kept a
-    # normal number (1 / t is flushed to 0 on CPU for t > ~8.5e37 in float32).
+    # normal number (1 / t is flushed to 0 on CPU for t > ~8.5e37 in float32,
+    # which therefore acts as 8.5e37 here).
     r = jnp.maximum(ratio(one, jnp.where(usable, t, one)), jnp.asarray(jnp.finfo(x.dtype).tiny, x.dtype))
     r = jnp.where(live, r, one)
-    # Below -L t every weight is exactly 0. The clamps keep dc finite: x - m is
-    # in [-inf, 0] on a live slice; on the others every entry lands on 0 (all
-    # weights 1, so that no sum is 0 and no derivative 0 / 0).
-    dc = _nonpositive(jnp.maximum(x - m0, jnp.where(live, -band(t1), zero)))
-    u = scale(dc, t1, r)
-    if hard_scores:
-        nan = jnp.full((), jnp.nan, x.dtype)
-        low = jnp.where(jnp.isnan(m), nan, jnp.full((), -saturation(x.dtype), x.dtype))
-        u = jnp.where(live, u, jnp.where(x == m, zero, low))
+    d = x - m0
+    # A mask, not a clamp: beyond t ~ 3e32 (float32) the band reaches the largest
+    # float, and a clamped -inf entry would weigh exp(-max / t) > 0.
+    floor = -band(t1)
+    inside = live & (d >= floor)
+    dc = jnp.where(inside, d, floor)
+    low = jnp.where(jnp.isnan(m), jnp.full((), jnp.nan, x.dtype), jnp.full((), -saturation(x.dtype), x.dtype))
+    u = jnp.where(inside, scale(jnp.where(inside, d, zero), t1, r), jnp.where((x == m) & ~live, zero, low))
     return live, m0, t1, dc, u
-
-
-@jax.custom_jvp
-def _nonpositive(d: Array) -> Array:
-    """``min(d, 0)`` with derivative 1 at ``d = 0`` (``jnp.minimum`` halves it at
-    the tie, which is every maximum of a slice)."""
-    return jnp.minimum(d, jnp.zeros((), d.dtype))
-
-
-_nonpositive.defjvps(lambda g, ans, d: jnp.where(d > 0, jnp.zeros((), d.dtype), g))
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
@@ -312,7 +282,7 @@ def _argmax(op, x, axis, temperature, mode, use_st, sgn):
         return _hard_argmax(x, ax)
 
     def soft(x, t):
-        live, _, _, _, u = _scores(x, t, ax, hard_scores=True)
+        live, _, _, _, u = _scores(x, t, ax)
         if mode == "softmax":  # exact on the hard branch too (see _scores)
             return jnp.broadcast_to(_weights(u, ax, mode), jnp.broadcast_shapes(x.shape, t.shape))
         return jnp.where(live, _weights(u, ax, mode), hard(x, t))
@@ -334,7 +304,7 @@ def _max(op, x, axis, keepdims, temperature, mode, use_st, sgn, modes=MAX_MODES)
         )
 
     def soft(x, t):
-        live, m0, t1, dc, u = _scores(x, t, ax, hard_scores=False)
+        live, m0, t1, dc, u = _scores(x, t, ax)
         if mode == "logsumexp":
             val = m0 + t1 * jnp.log(jnp.sum(jnp.exp(u), ax, keepdims=True))
         elif mode == "softmax":

@@ -203,3 +203,29 @@ def test_nan_window_does_not_poison_neighbour_gradients(t):
     # forward mode still marks the NaN windows
     _, tangent = jax.jvp(f, (x,), (jnp.ones(5),))
     np.testing.assert_array_equal(np.isnan(tangent), [False, True, True, False])
+
+
+@pytest.mark.parametrize("t", [5e37, 1e38, 3e38])
+def test_huge_temperature_is_the_window_mean(t):
+    # The mean is taken in x's units: t * mean(x / t) would underflow to 0 here.
+    np.testing.assert_allclose(so.max_pool(jnp.asarray([[0.0, 1.0]]), 2, temperature=t), [[0.5]])
+    np.testing.assert_allclose(so.max_pool(jnp.asarray([[0.0, 1000.0]]), 2, temperature=t), [[500.0]])
+    # SAME padding (-inf) weighs nothing, in the value and in the derivative.
+    f = lambda x: so.max_pool(x, 2, padding="SAME", temperature=t)
+    x = jnp.asarray([[0.0, 1.0, 2.0]])
+    val, tan = jax.jvp(f, (x,), (jnp.ones_like(x),))
+    np.testing.assert_allclose(val, [[0.5, 1.5, 2.0]], rtol=1e-6)
+    np.testing.assert_allclose(tan, [[1.0, 1.0, 1.0]], rtol=1e-6)
+    np.testing.assert_allclose(jax.grad(lambda x: f(x).sum())(x), [[0.5, 1.0, 1.5]], rtol=1e-6)
+
+
+def test_reverse_over_reverse_is_finite_on_hard_windows():
+    # Windows at t = 0, or with an infinite maximum, take the hard pool's weights;
+    # their second derivatives (a gradient penalty) must not meet exp(large) * 0.
+    f = lambda x, t: so.max_pool(x, (2,), temperature=t).sum()
+    x = jnp.asarray([[1.0, 2.0, 100.0]])
+    np.testing.assert_array_equal(jax.jacrev(jax.jacrev(f))(x, 0.0), np.zeros((1, 3, 1, 3)))
+    np.testing.assert_array_equal(jax.grad(lambda x: jnp.sum(jax.grad(f)(x, 0.0) ** 2))(x), np.zeros((1, 3)))
+    x = jnp.asarray([[1.0, 2.0, jnp.inf, 3.0, 4.0]])
+    penalty = jax.grad(lambda x: jnp.sum(jax.grad(f)(x, 1.0) ** 2))(x)
+    assert np.all(np.isfinite(penalty))
