@@ -45,7 +45,7 @@ def _compare(op, a, b, temperature, mode, straight_through, hard_fn, soft_fn, ta
     def soft(a, b, t):
         # a - b may overflow for finite inputs; relax then keeps the hard value,
         # which is what the saturated step would give anyway.
-        kernel = lambda a, b, t: soft_fn(fam, scaled(a - b, t))
+        kernel = lambda a, b, t, r: soft_fn(fam, scaled(a - b, t, r))
         # Heavy-tailed modes: the far-field term ``tail * c t / z`` with ``z = a - b``
         # (``greater``: tail = -1, as F(u) ~ 1 - c / u) or ``|a - b|`` for the bumps.
         weight, bump = tail
@@ -447,11 +447,11 @@ def isclose(
         close = jnp.isclose(a.astype(dtype), b.astype(dtype), rtol=rtol, atol=atol, equal_nan=equal_nan)
         return close.astype(a.dtype)
 
-    def kernel(a, b, t):
+    def kernel(a, b, t, r):
         d = a - b
         tau = atol + rtol * jnp.abs(b)
-        num = fam.cdf(scaled(tau + d, t)) * fam.cdf(scaled(tau - d, t))
-        ratio = num / jnp.square(fam.cdf(scaled(tau, t)))
+        num = fam.cdf(scaled(tau + d, t, r)) * fam.cdf(scaled(tau - d, t, r))
+        ratio = num / jnp.square(fam.cdf(scaled(tau, t, r)))
         return jnp.where(ratio > 1, jnp.ones((), ratio.dtype), ratio)  # rounding only
 
     def soft(a, b, t):

@@ -12,7 +12,7 @@ import numpy as np
 
 from softops import _checks
 from softops._families import SMOOTH_MODES, STEP_MODES, family, residual
-from softops._mechanism import far_tail, finish, prepare, ratio, relax, resolve_subgradient, scaled
+from softops._mechanism import far_tail, finish, prepare, relax, resolve_subgradient, scale, scaled
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -115,7 +115,7 @@ def relu(
         outer = jnp.where(x == 0, hard + t * fam.s0, hard)
         # max(x, 0) + t * tail(-|x| / t): the kink in x itself, so d/dt is the
         # residual's own derivative (t * max(x / t, 0) would cancel in d/dt).
-        kernel = lambda x, t: jnp.maximum(x, 0.0) + t * residual(fam, ratio(x, t))
+        kernel = lambda x, t, r: jnp.maximum(x, 0.0) + t * residual(fam, scale(x, t, r))
         return relax(x, t, (x,), kernel, outer)
 
     return finish(lambda x: _relu_hard(x, c), soft, (x, t), straight_through, dtype, op="relu")
@@ -197,7 +197,7 @@ def abs(  # noqa: A001 - mirrors jnp.abs
         outer = jnp.where(x == 0, hard, hard - 2.0 * fam.s0 * t)
         # |x| as 2 max(x, 0) - x (derivative 0 at 0), plus the smoothing in units of t.
         kink = lambda x: 2.0 * jnp.maximum(x, 0.0) - x
-        kernel = lambda x, t: kink(x) + t * (2.0 * residual(fam, ratio(x, t)) - 2.0 * fam.s0)
+        kernel = lambda x, t, r: kink(x) + t * (2.0 * residual(fam, scale(x, t, r)) - 2.0 * fam.s0)
         return relax(x, t, (x,), kernel, outer)
 
     return finish(lambda x: _abs_hard(x, c), soft, (x, t), straight_through, dtype, op="abs")
@@ -277,7 +277,7 @@ def heaviside(
         # On the jump itself every t > 0 gives the midpoint 1/2 (also below the
         # smallest usable temperature, where relax takes this far-field form).
         outer = jnp.where((x == 0) & (t > 0), 0.5, hard(x) - far_tail(fam.tail_coef, x, t))
-        return relax(x, t, (x,), lambda x, t: fam.cdf(ratio(x, t)), outer)
+        return relax(x, t, (x,), lambda x, t, r: fam.cdf(scale(x, t, r)), outer)
 
     return finish(hard, soft, (x, t), straight_through, dtype, op="heaviside")
 
@@ -329,7 +329,7 @@ def sign(
 
     def soft(x, t):
         outer = hard(x) - 2.0 * far_tail(fam.tail_coef, x, t)
-        return relax(x, t, (x,), lambda x, t: 2.0 * fam.odd(ratio(x, t)), outer)
+        return relax(x, t, (x,), lambda x, t, r: 2.0 * fam.odd(scale(x, t, r)), outer)
 
     return finish(hard, soft, (x, t), straight_through, dtype, op="sign")
 
@@ -347,9 +347,12 @@ def _max_hard_jvp(lam, primals, tangents):
     return _max_hard(a, b, lam), wa * da + (1.0 - wa) * db
 
 
-def _soft_max2(fam, a, b, t):
-    """Smoothed max(a, b) = max(a, b) + t * tail(-|a - b| / t): exact far apart, no overflow."""
-    return jnp.maximum(a, b) + t * residual(fam, scaled(a - b, t))
+def _soft_max2(fam, a, b, t, r):
+    """Smoothed max(a, b) = max(a, b) + t * tail(-|a - b| / t): exact far apart, no overflow.
+
+    Only inside :func:`relax`'s band, ``|a - b| <= L t``: ``(a - b) / t`` needs no clamp.
+    """
+    return jnp.maximum(a, b) + t * residual(fam, scale(a - b, t, r))
 
 
 def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn, names=("a", "b")):
@@ -365,7 +368,9 @@ def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn, n
     def soft(a, b, t):
         h = _max_hard(sgn * a, sgn * b, lam)
         outer = jnp.where(a == b, h + t * fam.s0, h)
-        val = relax(sgn * (a - b), t, (sgn * a, sgn * b), lambda p, q, t: _soft_max2(fam, p, q, t), outer)
+        val = relax(
+            sgn * (a - b), t, (sgn * a, sgn * b), lambda p, q, t, r: _soft_max2(fam, p, q, t, r), outer
+        )
         return sgn * val
 
     return finish(hard, soft, (a, b, t), straight_through, dtype, op=op)
@@ -563,10 +568,12 @@ def clip(
     def hard(x, lo, hi):
         return _clip_hard(x, lo, hi, c_lo, c_hi)
 
-    def kernel(x, lo, hi, t):
+    def kernel(x, lo, hi, t, r):
         # lo + t S((x-lo)/t) - t S((x-hi)/t), written as the exact clip plus the two
         # small residuals: exact far from the band (clip(1e10, -1, 1) == 1).
-        soft = jnp.clip(x, lo, hi) + t * (residual(fam, scaled(x - lo, t)) - residual(fam, scaled(x - hi, t)))
+        soft = jnp.clip(x, lo, hi) + t * (
+            residual(fam, scaled(x - lo, t, r)) - residual(fam, scaled(x - hi, t, r))
+        )
         return jnp.clip(soft, lo, hi)
 
     def soft(x, lo, hi, t):

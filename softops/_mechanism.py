@@ -58,23 +58,41 @@ def relax(
     soft: Callable[..., jax.Array],
     outer: jax.Array,
 ) -> jax.Array:
-    """``soft(*args, t)`` where ``t_min < t`` and ``|z| <= L t``; ``outer`` elsewhere.
+    """``soft(*args, t, r)`` where ``t_min < t`` and ``|z| <= L t``; ``outer`` elsewhere.
 
     ``z`` is the (signed) distance to the operator's nearest kink or jump, so
     the soft branch only ever sees ``|z / t| <= L``. Outside that region (and
     at ``t == 0``, and for non-finite ``z``) ``outer`` is used: the hard value
     plus, for relu-like operators, its first-order term in ``t``. The soft
-    branch receives benign inputs (0 and ``t = 1``) where it is not selected,
-    so its derivatives there are finite and are masked to exactly zero.
+    branch receives benign inputs (0, ``t = 1``, ``r = 1``) where it is not
+    selected, so its derivatives there are finite and are masked to exactly zero.
+
+    ``r`` is ``1 / t``, divided once per temperature rather than once per
+    element: kernels form ``x / t`` as :func:`scale` ``(x, t, r)``, a product.
+    (Per element ``x / t`` is a division, which costs more than the rest of a
+    cheap kernel on CPU.) ``r`` is kept a normal number: beyond ``t ~ 1 / tiny``
+    (``8.5e37`` in float32) it is the smallest normal, where ``1 / t`` would be
+    subnormal and flushed to 0.
     """
     mask = soft_region(z, t)
-    zero = jnp.zeros((), t.dtype)
+    zero, one = jnp.zeros((), t.dtype), jnp.ones((), t.dtype)
     safe_args = [jnp.where(mask, a, zero) for a in args]
     # Per element, not only where t is unusable: the kernels' higher derivatives
     # in t at a 0 argument form powers of 1 / t that underflow at tiny t (d2/dt2
-    # NaN below t ~ 1e-13 in float32), so masked lanes get t = 1.
-    safe_t = jnp.where(mask, t, jnp.ones((), t.dtype))
-    return jnp.where(mask, soft(*safe_args, safe_t), outer)
+    # NaN below t ~ 1e-13 in float32), so masked lanes get t = 1 (and r = 1).
+    safe_t = jnp.where(mask, t, one)
+    safe_r = jnp.where(mask, reciprocal(t), one)
+    return jnp.where(mask, soft(*safe_args, safe_t, safe_r), outer)
+
+
+def reciprocal(t: jax.Array) -> jax.Array:
+    """``1 / t`` on ``t``'s own shape, for :func:`scale`: 1 where ``t`` is not
+    above the smallest usable temperature, and never below the smallest normal
+    number (``1 / t`` is subnormal beyond ``t ~ 8.5e37`` in float32, and CPUs
+    flush it to 0; such temperatures act as ``1 / tiny``)."""
+    one = jnp.ones((), t.dtype)
+    r = ratio(one, jnp.where(t > min_temperature(t.dtype), t, one))
+    return jnp.maximum(r, jnp.asarray(jnp.finfo(t.dtype).tiny, t.dtype))
 
 
 def far_tail(coef: float, z: jax.Array, t: jax.Array) -> jax.Array:
@@ -178,15 +196,16 @@ def _scale_jvp(primals, tangents):
     return u, (dd - u * dt) * r
 
 
-def scaled(z: jax.Array, t: jax.Array) -> jax.Array:
-    """``z / t`` with ``|z / t|`` clamped to the saturation bound (never overflows).
+def scaled(z: jax.Array, t: jax.Array, r: jax.Array) -> jax.Array:
+    """``z / t`` (given ``r = 1 / t``) with ``|z / t|`` clamped to the saturation
+    bound (never overflows).
 
     Only for use where ``t >= MIN_TEMPERATURE`` (inside :func:`relax`'s soft
     branch). Beyond the bound every kernel is saturated,
     so the clamp (with its zero derivative) changes nothing at working precision.
     """
     bound = band(t)
-    return ratio(jnp.where(jnp.abs(z) <= bound, z, jnp.sign(z) * bound), t)
+    return scale(jnp.where(jnp.abs(z) <= bound, z, jnp.sign(z) * bound), t, r)
 
 
 def prepare(op: str, names: Sequence[str], arrays: Sequence[Any], temperature: Any):

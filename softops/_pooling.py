@@ -20,7 +20,7 @@ import numpy as np
 from jax import lax
 
 from softops import _checks
-from softops._mechanism import band, min_temperature, prepare, ratio, saturation, scale, straight_through
+from softops._mechanism import band, min_temperature, prepare, reciprocal, saturation, scale, straight_through
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -140,8 +140,7 @@ def _window_terms(x, t, window, stride, pads, out, hard_weights):
     # multiply. r is kept a normal number (1 / t is subnormal, and flushed to 0
     # on CPU, for t > ~8.5e37 in float32, which therefore acts as 8.5e37 here),
     # so that (x - m) * r is never -inf * 0.
-    r = jnp.maximum(ratio(one, jnp.where(usable, t, one)), jnp.asarray(jnp.finfo(x.dtype).tiny, x.dtype))
-    r = jnp.where(live, r, one)
+    r = jnp.where(live, reciprocal(t), one)
     floor, low = -band(t1), jnp.asarray(-saturation(x.dtype), x.dtype)
     us, dcs, es = [], [], []
     for p in parts:

@@ -22,7 +22,7 @@ import numpy as np
 from jax import lax
 
 from softops import _checks
-from softops._mechanism import band, min_temperature, prepare, ratio, saturation, scale, straight_through
+from softops._mechanism import band, min_temperature, prepare, reciprocal, saturation, scale, straight_through
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -221,8 +221,7 @@ def _scores(x: Array, t: Array, ax: int):
     # One division per temperature; the entries multiply by r = 1 / t, kept a
     # normal number (1 / t is flushed to 0 on CPU for t > ~8.5e37 in float32,
     # which therefore acts as 8.5e37 here).
-    r = jnp.maximum(ratio(one, jnp.where(usable, t, one)), jnp.asarray(jnp.finfo(x.dtype).tiny, x.dtype))
-    r = jnp.where(live, r, one)
+    r = jnp.where(live, reciprocal(t), one)
     d = x - m0
     # A mask, not a clamp: beyond t ~ 3e32 (float32) the band reaches the largest
     # float, and a clamped -inf entry would weigh exp(-max / t) > 0.

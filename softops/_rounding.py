@@ -11,7 +11,7 @@ import numpy as np
 from softops import _checks
 from softops._elementwise import _jump
 from softops._families import SMOOTH_MODES, family
-from softops._mechanism import finish, prepare, relax, saturation, scaled
+from softops._mechanism import finish, prepare, reciprocal, relax, saturation, scale
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -22,18 +22,35 @@ ArrayLike = Any
 _LINEAR_ABOVE = {jnp.dtype(jnp.float32): 1e4, jnp.dtype(jnp.float64): 1e8}
 
 
-def _cell_step(fam, r, t):
+def _cell_step(fam, r, t, rt, norm):
     """The normalised step across one unit cell: 0 at r = -1/2, 1 at r = +1/2.
 
     ``1/2 + odd(r / t) / (2 odd(1 / (2 t)))`` with ``odd = cdf - 1/2``; exactly
-    antisymmetric, so the cell ends are hit exactly and large integers stay exact.
+    antisymmetric, so the cell ends are hit exactly and large integers stay
+    exact. ``norm = odd(1 / (2 t))`` comes from :func:`_cell_norm` on the
+    temperature's own shape, computed as the numerator is at ``r = 1/2``.
+    ``|r| <= L t`` here (relax's band), so ``r / t`` needs no clamp.
     """
-    big = _LINEAR_ABOVE[jnp.dtype(t.dtype)]
-    linear = t > big
-    ts = jnp.where(linear, jnp.ones((), t.dtype), t)
-    half = jnp.asarray(0.5, t.dtype)
-    g = 0.5 + fam.odd(scaled(r, ts)) / (2.0 * fam.odd(scaled(half, ts)))
+    linear = t > _LINEAR_ABOVE[jnp.dtype(t.dtype)]
+    one = jnp.ones((), t.dtype)
+    ts, rs = jnp.where(linear, one, t), jnp.where(linear, one, rt)  # rt = 1 / t
+    g = 0.5 + fam.odd(scale(r, ts, rs)) / (2.0 * norm)
     return jnp.where(linear, r + 0.5, g)
+
+
+def _cell_norm(fam, t):
+    """``odd(1 / (2 t))`` once per temperature, not once per element.
+
+    Below ``1 / (2 L)`` every family's ``odd`` has saturated at exactly 1/2;
+    it is pinned there (with a zero derivative), as the per-element form's
+    higher t-derivatives would otherwise form powers of ``1 / t`` that overflow.
+    """
+    one = jnp.ones((), t.dtype)
+    linear = t > _LINEAR_ABOVE[jnp.dtype(t.dtype)]
+    flat = t < 0.5 / saturation(t.dtype)
+    tn = jnp.where(linear | flat, one, t)
+    rn = jnp.where(linear | flat, one, reciprocal(t))  # bit for bit relax's r
+    return jnp.where(flat, jnp.asarray(0.5, t.dtype), fam.odd(scale(jnp.asarray(0.5, t.dtype), tn, rn)))
 
 
 def _staircase(op, x, temperature, mode, straight_through, hard_fn, cell):
@@ -43,17 +60,15 @@ def _staircase(op, x, temperature, mode, straight_through, hard_fn, cell):
     def hard(x):
         return _jump(hard_fn(x))
 
-    def kernel(x, t):
-        base, r = cell(x)
-        return base + _cell_step(fam, r, t)
-
     def soft(x, t):
         base, r = cell(x)
         # r is the offset from the jump at the centre of x's cell; the soft
         # branch is needed only within saturation * t of it. On the jump itself
         # every t > 0 gives the midpoint (also below the smallest usable t).
         outer = jnp.where((r == 0) & (t > 0), base + 0.5, hard(x))
-        return relax(r, t, (x,), kernel, outer)
+        norm = _cell_norm(fam, t)
+        kernel = lambda base, r, t, rt: base + _cell_step(fam, r, t, rt, norm)
+        return relax(r, t, (base, r), kernel, outer)
 
     return finish(hard, soft, (x, t), straight_through, dtype, op=op)
 
@@ -228,4 +243,3 @@ for _name, _fn, _hard, _where, _pt in (
             "class for temperature <= 1/2.",
         )
     )
-del saturation

@@ -18,7 +18,7 @@ import numpy as np
 from jax import lax
 
 from softops import _checks
-from softops._mechanism import band, finish, prepare, ratio, relax, soft_region
+from softops._mechanism import band, finish, prepare, ratio, relax, scale, soft_region
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -50,21 +50,21 @@ def _sqrt_hard_jvp(primals, tangents):
 
 
 @jax.custom_jvp
-def _shifted_root(x, t):
+def _shifted_root(x, t, r):
     """``sqrt(x + t^2) - t`` for ``x >= 0``, ``t > 0``, as ``t g(x / t^2)``, ``g(w) = sqrt(1 + w) - 1``.
 
     Its derivatives are written out (``1 / (2 s)`` and ``-K / s`` with ``s =
     sqrt(x + t^2)``): autodiff of the quotient form cancels in d/dt for
     ``x >> t^2``.
     """
-    w = ratio(ratio(x, t), t)  # t * t could underflow
+    w = scale(scale(x, t, r), t, r)  # t * t could underflow; r = 1 / t
     return t * (w / (jnp.sqrt(1.0 + w) + 1.0))
 
 
 @_shifted_root.defjvp
 def _shifted_root_jvp(primals, tangents):
-    (x, t), (dx, dt) = primals, tangents
-    k = _shifted_root(x, t)
+    (x, t, r), (dx, dt, _) = primals, tangents  # r's tangent is dt's, via t
+    k = _shifted_root(x, t, r)
     s = k + t  # sqrt(x + t^2)
     return k, ratio(dx, 2.0 * s) - ratio(k, s) * dt
 
@@ -110,8 +110,8 @@ def sqrt(
     (x,), t, dtype = prepare("sqrt", ("x",), (x,), temperature)
     _check_mode(mode, "sqrt")
 
-    def kernel(x, t):
-        return jnp.where(x < 0, jnp.nan, _shifted_root(jnp.where(x < 0, 0.0, x), t))
+    def kernel(x, t, r):
+        return jnp.where(x < 0, jnp.nan, _shifted_root(jnp.where(x < 0, 0.0, x), t, r))
 
     def soft(x, t):
         h = _sqrt_hard(x)
@@ -262,7 +262,7 @@ def divide(
     (a, b), t, dtype = prepare("divide", ("a", "b"), (a, b), temperature)
     _check_mode(mode, "divide")
 
-    def kernel(a, b, t):
+    def kernel(a, b, t, r):
         # Two forms, each free of cancellation in its derivatives (a single
         # (a / t) u / (1 + u^2) loses d/dt entirely in float32 for |b| >> t):
         # (a / b) / (1 + (t / b)^2) for |b| >= t, (a / t) u / (1 + u^2) for |b| < t.
@@ -271,9 +271,9 @@ def divide(
         bb = jnp.where(big, b, one)
         v = ratio(t, bb)
         outer_form = ratio(a, bb) / (1.0 + v * v)
-        tt = jnp.where(big, one, t)
-        u = ratio(jnp.where(big, jnp.zeros((), b.dtype), b), tt)
-        inner_form = ratio(a, tt) * (u / (1.0 + u * u))
+        tt, rr = jnp.where(big, one, t), jnp.where(big, one, r)  # r = 1 / t
+        u = scale(jnp.where(big, jnp.zeros((), b.dtype), b), tt, rr)
+        inner_form = scale(a, tt, rr) * (u / (1.0 + u * u))
         return jnp.where(big, outer_form, inner_form)
 
     def soft(a, b, t):
