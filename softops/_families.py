@@ -230,10 +230,14 @@ def _with_density(f: Kernel, pdf: Kernel) -> Kernel:
     return g
 
 
+# The steps that provably stay in [0, 1] in floating point (a logistic, 1 - q
+# with 0 <= q <= 1/2) skip the clamp: two compares and two selects per element.
+_IN_RANGE = ("logistic", "algebraic")
+
 FAMILIES: dict[str, Family] = {
     f.name: dataclasses.replace(
         f,
-        cdf=_unit_interval(_with_density(f.cdf, _PDF[f.name])),
+        cdf=(lambda c: c if f.name in _IN_RANGE else _unit_interval(c))(_with_density(f.cdf, _PDF[f.name])),
         odd=_with_density(f.odd, _PDF[f.name]),
     )
     for f in (
