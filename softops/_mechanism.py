@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -67,12 +67,10 @@ def relax(
     branch receives benign inputs (0, ``t = 1``, ``r = 1``) where it is not
     selected, so its derivatives there are finite and are masked to exactly zero.
 
-    ``r`` is ``1 / t``, divided once per temperature rather than once per
-    element: kernels form ``x / t`` as :func:`scale` ``(x, t, r)``, a product.
-    (Per element ``x / t`` is a division, which costs more than the rest of a
-    cheap kernel on CPU.) ``r`` is kept a normal number: beyond ``t ~ 1 / tiny``
-    (``8.5e37`` in float32) it is the smallest normal, where ``1 / t`` would be
-    subnormal and flushed to 0.
+    ``r`` is ``1 / t`` (a :class:`Reciprocal`), divided once per temperature
+    rather than once per element: kernels form ``x / t`` as :func:`scale`
+    ``(x, t, r)``, a product. (Per element ``x / t`` is a division, which costs
+    more than the rest of a cheap kernel on CPU.)
     """
     mask = soft_region(z, t)
     zero, one = jnp.zeros((), t.dtype), jnp.ones((), t.dtype)
@@ -81,18 +79,37 @@ def relax(
     # in t at a 0 argument form powers of 1 / t that underflow at tiny t (d2/dt2
     # NaN below t ~ 1e-13 in float32), so masked lanes get t = 1 (and r = 1).
     safe_t = jnp.where(mask, t, one)
-    safe_r = jnp.where(mask, reciprocal(t), one)
+    safe_r = reciprocal(t).keep(mask)
     return jnp.where(mask, soft(*safe_args, safe_t, safe_r), outer)
 
 
-def reciprocal(t: jax.Array) -> jax.Array:
-    """``1 / t`` on ``t``'s own shape, for :func:`scale`: 1 where ``t`` is not
-    above the smallest usable temperature, and never below the smallest normal
-    number (``1 / t`` is subnormal beyond ``t ~ 8.5e37`` in float32, and CPUs
-    flush it to 0; such temperatures act as ``1 / tiny``)."""
+class Reciprocal(NamedTuple):
+    """``1 / t`` as the product ``s * r`` of two normal numbers.
+
+    ``1 / t`` itself is subnormal beyond ``t ~ 8.5e37`` in float32 (and CPUs
+    flush it to 0); ``s`` is ``2 ** -64`` there and 1 elsewhere, so ``x / t``
+    is ``(x * s) * r`` at every temperature up to the largest float.
+    """
+
+    s: jax.Array
+    r: jax.Array
+
+    def keep(self, mask: jax.Array) -> Reciprocal:
+        """This reciprocal where ``mask``, the benign ``1`` (``t = 1``) elsewhere."""
+        one = jnp.ones((), self.r.dtype)
+        return Reciprocal(jnp.where(mask, self.s, one), jnp.where(mask, self.r, one))
+
+
+_SPLIT = 2.0**64
+
+
+def reciprocal(t: jax.Array) -> Reciprocal:
+    """``1 / t`` on ``t``'s own shape, for :func:`scale`; that of ``t = 1`` where
+    ``t`` is not above the smallest usable temperature."""
     one = jnp.ones((), t.dtype)
-    r = ratio(one, jnp.where(t > min_temperature(t.dtype), t, one))
-    return jnp.maximum(r, jnp.asarray(jnp.finfo(t.dtype).tiny, t.dtype))
+    tu = jnp.where(t > min_temperature(t.dtype), t, one)
+    s = jnp.where(tu > _SPLIT, jnp.asarray(1.0 / _SPLIT, t.dtype), one)
+    return Reciprocal(s, ratio(one, tu * s))  # tu * s is exact: a power of two
 
 
 def far_tail(coef: float, z: jax.Array, t: jax.Array) -> jax.Array:
@@ -181,19 +198,19 @@ ratio.defjvps(
 
 
 @jax.custom_jvp
-def scale(d: jax.Array, t: jax.Array, r: jax.Array) -> jax.Array:
-    """``d / t`` as ``d * r`` for a precomputed ``r = 1 / t`` (one division per
-    temperature rather than per entry); like :func:`ratio`, the ``t``-derivative
-    ``-(d / t) / t`` never forms ``t ** -2``. Only ``d``'s and ``t``'s tangents
-    count: ``r`` is a function of ``t``."""
-    return d * r
+def scale(d: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:
+    """``d / t`` as a product with a precomputed :class:`Reciprocal` of ``t``
+    (one division per temperature rather than per entry); like :func:`ratio`,
+    the ``t``-derivative ``-(d / t) / t`` never forms ``t ** -2``. Only ``d``'s
+    and ``t``'s tangents count: ``r`` is a function of ``t``."""
+    return (d * r.s) * r.r
 
 
 @scale.defjvp
 def _scale_jvp(primals, tangents):
     (d, t, r), (dd, dt, _) = primals, tangents
     u = scale(d, t, r)
-    return u, (dd - u * dt) * r
+    return u, scale(dd, t, r) - u * scale(dt, t, r)
 
 
 def scaled(z: jax.Array, t: jax.Array, r: jax.Array) -> jax.Array:

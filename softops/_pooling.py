@@ -137,10 +137,8 @@ def _window_terms(x, t, window, stride, pads, out, hard_weights):
     m0 = jnp.where(live, m, zero)
     t1 = jnp.where(live, t, one)
     # One division per temperature (not per window, nor per offset): the offsets
-    # multiply. r is kept a normal number (1 / t is subnormal, and flushed to 0
-    # on CPU, for t > ~8.5e37 in float32, which therefore acts as 8.5e37 here),
-    # so that (x - m) * r is never -inf * 0.
-    r = jnp.where(live, reciprocal(t), one)
+    # multiply by 1 / t, held as two normal numbers (never -inf * 0).
+    r = reciprocal(t).keep(live)
     floor, low = -band(t1), jnp.asarray(-saturation(x.dtype), x.dtype)
     us, dcs, es = [], [], []
     for p in parts:
@@ -151,7 +149,7 @@ def _window_terms(x, t, window, stride, pads, out, hard_weights):
             u = jnp.where(inside, scale(dc, t1, r), low)
             e = jnp.where(live, jnp.exp(u), jnp.where(p == m, one, zero))
         else:
-            u = jnp.maximum(d * r, low)
+            u = jnp.maximum((d * r.s) * r.r, low)
             dc = jnp.maximum(d, floor)
             e = jnp.exp(u)
         us.append(u)

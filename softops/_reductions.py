@@ -218,10 +218,8 @@ def _scores(x: Array, t: Array, ax: int):
     zero, one = jnp.zeros((), x.dtype), jnp.ones((), x.dtype)
     m0 = jnp.where(live, m, zero)
     t1 = jnp.where(live, t, one)
-    # One division per temperature; the entries multiply by r = 1 / t, kept a
-    # normal number (1 / t is flushed to 0 on CPU for t > ~8.5e37 in float32,
-    # which therefore acts as 8.5e37 here).
-    r = jnp.where(live, reciprocal(t), one)
+    # One division per temperature; the entries multiply by 1 / t.
+    r = reciprocal(t).keep(live)
     d = x - m0
     # A mask, not a clamp: beyond t ~ 3e32 (float32) the band reaches the largest
     # float, and a clamped -inf entry would weigh exp(-max / t) > 0.

@@ -7,6 +7,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from softops import _checks
 from softops._elementwise import _jump
@@ -26,15 +27,20 @@ def _cell_step(fam, r, t, rt, norm):
     """The normalised step across one unit cell: 0 at r = -1/2, 1 at r = +1/2.
 
     ``1/2 + odd(r / t) / (2 odd(1 / (2 t)))`` with ``odd = cdf - 1/2``; exactly
-    antisymmetric, so the cell ends are hit exactly and large integers stay
-    exact. ``norm = odd(1 / (2 t))`` comes from :func:`_cell_norm` on the
+    antisymmetric; the cell ends are pinned to 0 and 1, so integers stay exact.
+    ``norm = odd(1 / (2 t))`` comes from :func:`_cell_norm` on the
     temperature's own shape, computed as the numerator is at ``r = 1/2``.
     ``|r| <= L t`` here (relax's band), so ``r / t`` needs no clamp.
     """
     linear = t > _LINEAR_ABOVE[jnp.dtype(t.dtype)]
-    one = jnp.ones((), t.dtype)
-    ts, rs = jnp.where(linear, one, t), jnp.where(linear, one, rt)  # rt = 1 / t
-    g = 0.5 + fam.odd(scale(r, ts, rs)) / (2.0 * norm)
+    ts, rs = jnp.where(linear, jnp.ones((), t.dtype), t), rt.keep(~linear)  # rt = 1 / t
+    g = 0.5 + fam.odd(scale(r, ts, rs)) * (0.5 / norm)
+    # The cell ends (r = -1/2 and 1/2 exactly) land on 0 and 1 exactly, so that
+    # integers stay exact and neighbouring cells meet: the quotient alone misses
+    # them by an ulp (XLA multiplies by 1 / (2 norm), and a constant temperature
+    # has norm folded on the host). The correction carries no derivative.
+    end = jnp.where(r > 0, jnp.ones((), r.dtype), jnp.zeros((), r.dtype))
+    g = g + jnp.where(jnp.abs(r) == 0.5, lax.stop_gradient(end - g), jnp.zeros((), r.dtype))
     return jnp.where(linear, r + 0.5, g)
 
 
@@ -49,7 +55,7 @@ def _cell_norm(fam, t):
     linear = t > _LINEAR_ABOVE[jnp.dtype(t.dtype)]
     flat = t < 0.5 / saturation(t.dtype)
     tn = jnp.where(linear | flat, one, t)
-    rn = jnp.where(linear | flat, one, reciprocal(t))  # bit for bit relax's r
+    rn = reciprocal(t).keep(~(linear | flat))  # bit for bit relax's r
     return jnp.where(flat, jnp.asarray(0.5, t.dtype), fam.odd(scale(jnp.asarray(0.5, t.dtype), tn, rn)))
 
 

@@ -271,7 +271,7 @@ def divide(
         bb = jnp.where(big, b, one)
         v = ratio(t, bb)
         outer_form = ratio(a, bb) / (1.0 + v * v)
-        tt, rr = jnp.where(big, one, t), jnp.where(big, one, r)  # r = 1 / t
+        tt, rr = jnp.where(big, one, t), r.keep(~big)  # r = 1 / t
         u = scale(jnp.where(big, jnp.zeros((), b.dtype), b), tt, rr)
         inner_form = scale(a, tt, rr) * (u / (1.0 + u * u))
         return jnp.where(big, outer_form, inner_form)

@@ -161,3 +161,28 @@ def test_maximum_tie_split_and_temperature_derivative_at_zero():
     # d/dt at t = 0 is the limit from above: S(0) = log 2 at a tie (logistic), 0 elsewhere
     np.testing.assert_allclose(jax.grad(lambda t: so.maximum(2.0, 2.0, temperature=t))(0.0), np.log(2.0))
     assert float(jax.grad(lambda t: so.maximum(2.0, 3.0, temperature=t))(0.0)) == 0.0
+
+
+@pytest.mark.parametrize("mode", ["logistic", "algebraic", "gaussian", "ramp", "cubic", "quintic"])
+def test_staircases_hit_their_cell_ends_exactly(mode):
+    # The per-temperature normaliser is folded on the host for a constant t and
+    # computed by XLA's kernels otherwise; either way integers stay integers.
+    x = jnp.arange(-20.0, 21.0)
+    for t in (0.05, 0.3, 1.0, 3.0):
+        constant = jax.jit(lambda x: so.round(x, temperature=t, mode=mode))
+        traced = jax.jit(lambda x, t: so.round(x, temperature=t, mode=mode))
+        np.testing.assert_array_equal(constant(x), x)
+        np.testing.assert_array_equal(traced(x, t), x)
+        np.testing.assert_array_equal(so.floor(x + 0.5, temperature=t, mode=mode), x)
+        np.testing.assert_array_equal(so.ceil(x - 0.5, temperature=t, mode=mode), x)
+
+
+def test_temperatures_beyond_one_over_tiny_keep_their_value():
+    # 1 / t is subnormal there; the kernels' x / t must still be x / t.
+    big = np.float32(1e38)
+    np.testing.assert_allclose(so.abs(np.float32(1e36), temperature=big), 1e36**2 / (2 * 1e38), rtol=1e-2)
+    np.testing.assert_allclose(jax.grad(lambda x: so.abs(x, temperature=big))(np.float32(1e36)), 0.01, rtol=1e-3)
+    np.testing.assert_allclose(so.heaviside(big, temperature=big), jax.nn.sigmoid(1.0), rtol=1e-6)
+    np.testing.assert_allclose(so.greater(np.float32(3e38), 0.0, temperature=3e38), jax.nn.sigmoid(1.0), rtol=1e-6)
+    assert float(so.greater(np.float32(3e38), 0.5, temperature=np.inf)) == 0.5
+    assert float(so.sign(np.float32(1e30), temperature=np.inf)) == 0.0
