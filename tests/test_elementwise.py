@@ -169,7 +169,7 @@ def test_staircases_hit_their_cell_ends_exactly(mode):
     # computed by XLA's kernels otherwise; either way integers stay integers.
     x = jnp.arange(-20.0, 21.0)
     for t in (0.05, 0.3, 1.0, 3.0):
-        constant = jax.jit(lambda x: so.round(x, temperature=t, mode=mode))
+        constant = jax.jit(lambda x, t=t: so.round(x, temperature=t, mode=mode))
         traced = jax.jit(lambda x, t: so.round(x, temperature=t, mode=mode))
         np.testing.assert_array_equal(constant(x), x)
         np.testing.assert_array_equal(traced(x, t), x)
@@ -181,8 +181,12 @@ def test_temperatures_beyond_one_over_tiny_keep_their_value():
     # 1 / t is subnormal there; the kernels' x / t must still be x / t.
     big = np.float32(1e38)
     np.testing.assert_allclose(so.abs(np.float32(1e36), temperature=big), 1e36**2 / (2 * 1e38), rtol=1e-2)
-    np.testing.assert_allclose(jax.grad(lambda x: so.abs(x, temperature=big))(np.float32(1e36)), 0.01, rtol=1e-3)
+    np.testing.assert_allclose(
+        jax.grad(lambda x: so.abs(x, temperature=big))(np.float32(1e36)), 0.01, rtol=1e-3
+    )
     np.testing.assert_allclose(so.heaviside(big, temperature=big), jax.nn.sigmoid(1.0), rtol=1e-6)
-    np.testing.assert_allclose(so.greater(np.float32(3e38), 0.0, temperature=3e38), jax.nn.sigmoid(1.0), rtol=1e-6)
+    np.testing.assert_allclose(
+        so.greater(np.float32(3e38), 0.0, temperature=3e38), jax.nn.sigmoid(1.0), rtol=1e-6
+    )
     assert float(so.greater(np.float32(3e38), 0.5, temperature=np.inf)) == 0.5
     assert float(so.sign(np.float32(1e30), temperature=np.inf)) == 0.0
