@@ -213,8 +213,8 @@ def _scale_jvp(primals, tangents):
     return u, scale(dd, t, r) - u * scale(dt, t, r)
 
 
-def scaled(z: jax.Array, t: jax.Array, r: jax.Array) -> jax.Array:
-    """``z / t`` (given ``r = 1 / t``) with ``|z / t|`` clamped to the saturation
+def scaled(z: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:
+    """``z / t`` (given ``r``, its :class:`Reciprocal`) with ``|z / t|`` clamped to the saturation
     bound (never overflows).
 
     Only for use where ``t >= MIN_TEMPERATURE`` (inside :func:`relax`'s soft

@@ -341,12 +341,12 @@ def argmax(
     * ``entmax15``: 1.5-entmax, :math:`p_i = \max(x_i/(2t) - \tau, 0)^2`,
       sparse and C1.
 
-    ``tau`` normalises ``p``; sparsemax and entmax15 find it exactly without
-    sorting, by a threshold search that takes a few passes over the slice
-    (2 to ~15 on real data, Michelot's method and safeguarded Newton steps; a
-    sort is the fallback for slices that have not settled after 64). As
-    :math:`t \to 0`, :math:`p` tends to the hard one-hot; at ``t = 0`` it is
-    exactly that.
+    ``tau`` normalises ``p``; sparsemax and entmax15 find it without sorting,
+    by a threshold search that takes a few passes over the slice (2 to ~15 on
+    real data): Michelot's method, exact, for sparsemax; Newton steps from
+    below with an exact proposal per support, exact to rounding, for entmax15.
+    As :math:`t \to 0`, :math:`p` tends to the hard one-hot; at ``t = 0`` it
+    is exactly that.
 
     Args:
       x: floating-point array with at least one dimension.
