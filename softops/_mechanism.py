@@ -112,6 +112,22 @@ def reciprocal(t: jax.Array) -> Reciprocal:
     return Reciprocal(s, ratio(one, tu * s))  # tu * s is exact: a power of two
 
 
+def hold(m: jax.Array, t: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array, Reciprocal]:
+    """The shift and temperature of a soft reduction over slices (or windows)
+    whose maximum is ``m``: ``(live, m0, t1, r)``.
+
+    ``live`` marks slices with a finite maximum and a usable temperature (below
+    the dtype's smallest one the hard branch is taken, as for every softops
+    relaxation: the soft Jacobian there, ~1 / t, would overflow). There ``m0``
+    is ``m``, ``t1`` is ``t`` and ``r`` its :class:`Reciprocal` (one division
+    per temperature, the entries multiply); elsewhere the benign 0, 1 and 1.
+    """
+    live = jnp.isfinite(m) & (t > min_temperature(m.dtype))
+    m0 = jnp.where(live, m, jnp.zeros((), m.dtype))
+    t1 = jnp.where(live, t, jnp.ones((), m.dtype))
+    return live, m0, t1, reciprocal(t).keep(live)
+
+
 def far_tail(coef: float, z: jax.Array, t: jax.Array) -> jax.Array:
     """``coef * t / z`` where ``|z| > L t`` (the far field), 0 elsewhere.
 

@@ -20,7 +20,7 @@ import numpy as np
 from jax import lax
 
 from softops import _checks
-from softops._mechanism import band, min_temperature, prepare, reciprocal, saturation, scale, straight_through
+from softops._mechanism import band, hold, min_temperature, prepare, saturation, scale, straight_through
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -132,13 +132,8 @@ def _window_terms(x, t, window, stride, pads, out, hard_weights):
     parts = _windows(x, window, stride, pads, out, -math.inf)
     m = lax.stop_gradient(_fold_max(parts))
     zero, one = jnp.zeros((), x.dtype), jnp.ones((), x.dtype)
-    usable = t > min_temperature(x.dtype)
-    live = jnp.isfinite(m) & usable
-    m0 = jnp.where(live, m, zero)
-    t1 = jnp.where(live, t, one)
-    # One division per temperature (not per window, nor per offset): the offsets
-    # multiply by 1 / t, held as two normal numbers (never -inf * 0).
-    r = reciprocal(t).keep(live)
+    # (r: 1 / t as two normal numbers, so (x - m) * r is never -inf * 0)
+    live, m0, t1, r = hold(m, t)
     floor, low = -band(t1), jnp.asarray(-saturation(x.dtype), x.dtype)
     us, dcs, es = [], [], []
     for p in parts:

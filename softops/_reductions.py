@@ -22,7 +22,7 @@ import numpy as np
 from jax import lax
 
 from softops import _checks
-from softops._mechanism import band, min_temperature, prepare, reciprocal, saturation, scale, straight_through
+from softops._mechanism import band, hold, prepare, saturation, scale, straight_through
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -211,15 +211,8 @@ def _scores(x: Array, t: Array, ax: int):
     ``exp(u) / sum(exp(u))`` is exactly the hard, tie-splitting one-hot.
     """
     m = lax.stop_gradient(jnp.max(x, ax, keepdims=True))
-    # Below the dtype's smallest usable temperature the hard branch is taken (as
-    # for every softops relaxation): the soft Jacobian there, ~1 / t, would overflow.
-    usable = t > min_temperature(x.dtype)
-    live = jnp.isfinite(m) & usable
-    zero, one = jnp.zeros((), x.dtype), jnp.ones((), x.dtype)
-    m0 = jnp.where(live, m, zero)
-    t1 = jnp.where(live, t, one)
-    # One division per temperature; the entries multiply by 1 / t.
-    r = reciprocal(t).keep(live)
+    live, m0, t1, r = hold(m, t)
+    zero = jnp.zeros((), x.dtype)
     d = x - m0
     # A mask, not a clamp: beyond t ~ 3e32 (float32) the band reaches the largest
     # float, and a clamped -inf entry would weigh exp(-max / t) > 0.
