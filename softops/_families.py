@@ -234,10 +234,17 @@ def _with_density(f: Kernel, pdf: Kernel) -> Kernel:
 # with 0 <= q <= 1/2) skip the clamp: two compares and two selects per element.
 _IN_RANGE = ("logistic", "algebraic")
 
+
+def _step(f: Family) -> Kernel:
+    """``f``'s cdf differentiated as its density, clamped to [0, 1] unless in range."""
+    cdf = _with_density(f.cdf, _PDF[f.name])
+    return cdf if f.name in _IN_RANGE else _unit_interval(cdf)
+
+
 FAMILIES: dict[str, Family] = {
     f.name: dataclasses.replace(
         f,
-        cdf=(lambda c: c if f.name in _IN_RANGE else _unit_interval(c))(_with_density(f.cdf, _PDF[f.name])),
+        cdf=_step(f),
         odd=_with_density(f.odd, _PDF[f.name]),
     )
     for f in (
