@@ -12,7 +12,7 @@ import numpy as np
 
 from softops import _checks
 from softops._families import SMOOTH_MODES, STEP_MODES, family, residual
-from softops._mechanism import far_tail, finish, prepare, relax, resolve_subgradient, scale, scaled
+from softops._mechanism import band, far_tail, finish, prepare, relax, resolve_subgradient, scale, tangent
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -340,11 +340,13 @@ def _max_hard(a, b, lam):
     return jnp.maximum(a, b)
 
 
-@_max_hard.defjvp
 def _max_hard_jvp(lam, primals, tangents):
     (a, b), (da, db) = primals, tangents
     wa = jnp.where(a > b, 1.0, jnp.where(a < b, 0.0, lam)).astype(a.dtype)
-    return _max_hard(a, b, lam), wa * da + (1.0 - wa) * db
+    return _max_hard(a, b, lam), tangent((da, lambda d: wa * d), (db, lambda d: (1.0 - wa) * d))
+
+
+_max_hard.defjvp(_max_hard_jvp, symbolic_zeros=True)
 
 
 def _soft_max2(fam, a, b, t, r):
@@ -478,7 +480,6 @@ def _clip_hard(x, lo, hi, c_lo, c_hi):
     return jnp.clip(x, lo, hi)
 
 
-@_clip_hard.defjvp
 def _clip_hard_jvp(c_lo, c_hi, primals, tangents):
     (x, lo, hi), (dx, dlo, dhi) = primals, tangents
     one, zero = jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
@@ -489,7 +490,12 @@ def _clip_hard_jvp(c_lo, c_hi, primals, tangents):
     wx = jnp.where(below, w_lo, w_hi)
     wlo = jnp.where(below, 1.0 - w_lo, zero)
     whi = jnp.where(below, zero, 1.0 - w_hi)
-    return _clip_hard(x, lo, hi, c_lo, c_hi), wx * dx + wlo * dlo + whi * dhi
+    return _clip_hard(x, lo, hi, c_lo, c_hi), tangent(
+        (dx, lambda d: wx * d), (dlo, lambda d: wlo * d), (dhi, lambda d: whi * d)
+    )
+
+
+_clip_hard.defjvp(_clip_hard_jvp, symbolic_zeros=True)
 
 
 def clip(
@@ -568,19 +574,25 @@ def clip(
     def hard(x, lo, hi):
         return _clip_hard(x, lo, hi, c_lo, c_hi)
 
-    def kernel(x, lo, hi, t, r):
-        # lo + t S((x-lo)/t) - t S((x-hi)/t), written as the exact clip plus the two
-        # small residuals: exact far from the band (clip(1e10, -1, 1) == 1).
-        soft = jnp.clip(x, lo, hi) + t * (
-            residual(fam, scaled(x - lo, t, r)) - residual(fam, scaled(x - hi, t, r))
-        )
-        return jnp.clip(soft, lo, hi)
-
     def soft(x, lo, hi, t):
         h = hard(x, lo, hi)
         outer = jnp.where(x == lo, h + t * fam.s0, jnp.where(x == hi, h - t * fam.s0, h))
         z = jnp.minimum(jnp.abs(x - lo), jnp.abs(x - hi))
-        return relax(z, t, (x, lo, hi), kernel, outer)
+        # Only x is masked: the bounds and the band come from the closure, per
+        # temperature (masked lanes see x = 0, t = 1 and clamped distances).
+        bound = band(t)
+
+        def kernel(x, t, r):
+            # lo + t S((x-lo)/t) - t S((x-hi)/t), written as the exact clip plus the
+            # two small residuals: exact far from the band (clip(1e10, -1, 1) == 1).
+            # Only the nearer edge is within the band; the other distance is
+            # clamped to it (where its residual is 0) so that it cannot overflow.
+            def res(d):
+                return residual(fam, scale(jnp.clip(d, -bound, bound), t, r))
+
+            return jnp.clip(jnp.clip(x, lo, hi) + t * (res(x - lo) - res(x - hi)), lo, hi)
+
+        return relax(z, t, (x,), kernel, outer)
 
     return finish(hard, soft, (x, lo, hi, t), straight_through, dtype, op="clip")
 

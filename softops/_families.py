@@ -231,8 +231,11 @@ def _with_density(f: Kernel, pdf: Kernel) -> Kernel:
 
 
 # The steps that provably stay in [0, 1] in floating point (a logistic, 1 - q
-# with 0 <= q <= 1/2) skip the clamp: two compares and two selects per element.
-_IN_RANGE = ("logistic", "algebraic")
+# with 0 <= q <= 1/2, and jax's ndtr: (1 + erf(w)) / 2 for |w| < 1/sqrt(2),
+# else erfc(|w|) / 2 or (2 - erfc(|w|)) / 2 with 0 <= erfc(|w|) <= erfc(1/sqrt(2)))
+# skip the clamp: two compares and two selects per element, and in reverse mode
+# the clamp's masks would need the step's value, which the derivative does not.
+_IN_RANGE = ("logistic", "algebraic", "gaussian")
 
 
 def _step(f: Family) -> Kernel:

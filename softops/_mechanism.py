@@ -10,12 +10,15 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.custom_derivatives import SymbolicZero
 
 # Beyond |x / t| > SATURATION[dtype] every finite-mean family equals its
 # far-field form to working precision (polynomial tails: relative error
@@ -95,9 +98,11 @@ class Reciprocal(NamedTuple):
     r: jax.Array
 
     def keep(self, mask: jax.Array) -> Reciprocal:
-        """This reciprocal where ``mask``, the benign ``1`` (``t = 1``) elsewhere."""
-        one = jnp.ones((), self.r.dtype)
-        return Reciprocal(jnp.where(mask, self.s, one), jnp.where(mask, self.r, one))
+        """This reciprocal where ``mask``, a benign one elsewhere: ``r = 1``, with
+        ``s`` left as it is (a power of two, 1 below ``t = 2**64``), so that the
+        masked lanes cost one select rather than two and no powers of a large
+        ``r`` form in their derivatives."""
+        return Reciprocal(self.s, jnp.where(mask, self.r, jnp.ones((), self.r.dtype)))
 
 
 _SPLIT = 2.0**64
@@ -207,10 +212,27 @@ def ratio(z: jax.Array, t: jax.Array) -> jax.Array:
     return z / t
 
 
-ratio.defjvps(
-    lambda dz, ans, z, t: ratio(dz, t),
-    lambda dt, ans, z, t: -ratio(ans, t) * dt,
-)
+def tangent(*terms: tuple[Any, Callable[[Any], jax.Array]]) -> jax.Array:
+    """The sum of ``rule(dx)`` over the ``(dx, rule)`` pairs whose tangent is not
+    a symbolic zero (JVP rules defined with ``symbolic_zeros=True``).
+
+    jax hands a rule explicit zero arrays otherwise, and XLA cannot drop
+    ``coefficient * 0`` (it is NaN for an infinite coefficient): the gradient
+    with respect to ``x`` alone would still compute the coefficients of the
+    temperature and of every other argument, per element.
+    """
+    live = [rule(d) for d, rule in terms if not isinstance(d, SymbolicZero)]
+    assert live, "jax does not call a JVP rule whose tangents are all zero"
+    return functools.reduce(operator.add, live)
+
+
+def _ratio_jvp(primals, tangents):
+    (z, t), (dz, dt) = primals, tangents
+    ans = ratio(z, t)
+    return ans, tangent((dz, lambda d: ratio(d, t)), (dt, lambda d: -ratio(ans, t) * d))
+
+
+ratio.defjvp(_ratio_jvp, symbolic_zeros=True)
 
 
 @jax.custom_jvp
@@ -222,11 +244,13 @@ def scale(d: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:
     return (d * r.s) * r.r
 
 
-@scale.defjvp
 def _scale_jvp(primals, tangents):
     (d, t, r), (dd, dt, _) = primals, tangents
     u = scale(d, t, r)
-    return u, scale(dd, t, r) - u * scale(dt, t, r)
+    return u, tangent((dd, lambda v: scale(v, t, r)), (dt, lambda v: -u * scale(v, t, r)))
+
+
+scale.defjvp(_scale_jvp, symbolic_zeros=True)
 
 
 def scaled(z: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:

@@ -23,7 +23,7 @@ ArrayLike = Any
 _LINEAR_ABOVE = {jnp.dtype(jnp.float32): 1e4, jnp.dtype(jnp.float64): 1e8}
 
 
-def _cell_step(fam, r, t, rt, norm):
+def _cell_step(fam, r, t, rt, norm, linear):
     """The normalised step across one unit cell: 0 at r = -1/2, 1 at r = +1/2.
 
     ``1/2 + odd(r / t) / (2 odd(1 / (2 t)))`` with ``odd = cdf - 1/2``; exactly
@@ -31,10 +31,11 @@ def _cell_step(fam, r, t, rt, norm):
     ``norm = odd(1 / (2 t))`` comes from :func:`_cell_norm` on the
     temperature's own shape, computed as the numerator is at ``r = 1/2``.
     ``|r| <= L t`` here (relax's band), so ``r / t`` needs no clamp.
+    ``linear`` (per temperature, not per element) marks temperatures so large
+    that the step is ``r + 1/2`` to working precision; the quotient is finite
+    but meaningless there (``norm`` is that of ``t = 1``) and is not used.
     """
-    linear = t > _LINEAR_ABOVE[jnp.dtype(t.dtype)]
-    ts, rs = jnp.where(linear, jnp.ones((), t.dtype), t), rt.keep(~linear)  # rt = 1 / t
-    g = 0.5 + fam.odd(scale(r, ts, rs)) * (0.5 / norm)
+    g = 0.5 + fam.odd(scale(r, t, rt)) * (0.5 / norm)
     # The cell ends (r = -1/2 and 1/2 exactly) land on 0 and 1 exactly, so that
     # integers stay exact and neighbouring cells meet: the quotient alone misses
     # them by an ulp (XLA multiplies by 1 / (2 norm), and a constant temperature
@@ -42,6 +43,10 @@ def _cell_step(fam, r, t, rt, norm):
     end = jnp.where(r > 0, jnp.ones((), r.dtype), jnp.zeros((), r.dtype))
     g = g + jnp.where(jnp.abs(r) == 0.5, lax.stop_gradient(end - g), jnp.zeros((), r.dtype))
     return jnp.where(linear, r + 0.5, g)
+
+
+def _linear(t):
+    return t > _LINEAR_ABOVE[jnp.dtype(t.dtype)]
 
 
 def _cell_norm(fam, t):
@@ -52,7 +57,7 @@ def _cell_norm(fam, t):
     higher t-derivatives would otherwise form powers of ``1 / t`` that overflow.
     """
     one = jnp.ones((), t.dtype)
-    linear = t > _LINEAR_ABOVE[jnp.dtype(t.dtype)]
+    linear = _linear(t)
     flat = t < 0.5 / saturation(t.dtype)
     tn = jnp.where(linear | flat, one, t)
     rn = reciprocal(t).keep(~(linear | flat))  # bit for bit relax's r
@@ -73,7 +78,8 @@ def _staircase(op, x, temperature, mode, straight_through, hard_fn, cell):
         # every t > 0 gives the midpoint (also below the smallest usable t).
         outer = jnp.where((r == 0) & (t > 0), base + 0.5, hard(x))
         norm = _cell_norm(fam, t)
-        kernel = lambda base, r, t, rt: base + _cell_step(fam, r, t, rt, norm)
+        linear = _linear(t)
+        kernel = lambda base, r, t, rt: base + _cell_step(fam, r, t, rt, norm, linear)
         return relax(r, t, (base, r), kernel, outer)
 
     return finish(hard, soft, (x, t), straight_through, dtype, op=op)

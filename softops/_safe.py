@@ -18,7 +18,15 @@ import numpy as np
 from jax import lax
 
 from softops import _checks
-from softops._mechanism import band, finish, prepare, ratio, relax, scale, soft_region
+from softops._mechanism import (
+    finish,
+    min_temperature,
+    prepare,
+    reciprocal,
+    scale,
+    soft_region,
+    tangent,
+)
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -49,24 +57,54 @@ def _sqrt_hard_jvp(primals, tangents):
     return y, g * dx
 
 
-@jax.custom_jvp
-def _shifted_root(x, t, r):
-    """``sqrt(x + t^2) - t`` for ``x >= 0``, ``t > 0``, as ``t g(x / t^2)``, ``g(w) = sqrt(1 + w) - 1``.
+def _root_parts(x, t):
+    """``(live, c, S)`` for :func:`_shifted_root`: ``S = c sqrt(x + t^2)``.
 
-    Its derivatives are written out (``1 / (2 s)`` and ``-K / s`` with ``s =
+    ``live`` is per temperature (above the smallest usable one). ``c`` is a
+    power of two, 1 unless ``t`` is so large that ``t^2`` would overflow. Below
+    the smallest usable temperature ``S`` is ``sqrt(x + (-0.))``, jnp's
+    ``sqrt(x)`` bit for bit (also at ``x = -0.``).
+    """
+    finfo = jnp.finfo(x.dtype)
+    half = finfo.maxexp // 2
+    live = t > min_temperature(t.dtype)
+    c = jnp.where(t > 2.0 ** (half - 4), jnp.asarray(2.0 ** -(half + 2), t.dtype), jnp.ones((), t.dtype))
+    ct = c * t
+    tt = jnp.where(live, ct * ct, jnp.asarray(-0.0, t.dtype))
+    return live, c, jnp.sqrt((c * x) * c + tt)
+
+
+@jax.custom_jvp
+def _shifted_root(x, t):
+    """``sqrt(x + t^2) - t`` as ``x / (sqrt(x + t^2) + t)`` (no cancellation for
+    ``x << t^2``): one root and one division per element. NaN for ``x < 0``,
+    ``inf`` at ``x = inf``; ``sqrt(x)`` below the smallest usable temperature.
+
+    Its derivatives are written out (``1 / (2 s)`` and ``-k / s`` with ``s =
     sqrt(x + t^2)``): autodiff of the quotient form cancels in d/dt for
     ``x >> t^2``.
     """
-    w = scale(scale(x, t, r), t, r)  # t * t could underflow; r = 1 / t
-    return t * (w / (jnp.sqrt(1.0 + w) + 1.0))
+    live, c, big_s = _root_parts(x, t)
+    k = jnp.where(live, (c * x) / (big_s + c * t), big_s)
+    return jnp.where(x < 0, jnp.asarray(jnp.nan, x.dtype), jnp.where(x == jnp.inf, x, k))
 
 
-@_shifted_root.defjvp
 def _shifted_root_jvp(primals, tangents):
-    (x, t, r), (dx, dt, _) = primals, tangents  # r's tangent is dt's, via t
-    k = _shifted_root(x, t, r)
-    s = k + t  # sqrt(x + t^2)
-    return k, ratio(dx, 2.0 * s) - ratio(k, s) * dt
+    # live: d/dx = 1 / (2 s), d/dt = -k / s with s = S / c. Otherwise the hard
+    # rule: 1 / (2 sqrt(x)), 0 at x == 0, and d/dt = -1 (0 at x == 0): the
+    # limit of the relaxation's t-derivative.
+    (x, t), (dx, dt) = primals, tangents
+    live, c, big_s = _root_parts(x, t)
+    k = _shifted_root(x, t)
+    one, zero = jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
+    pole = big_s == 0  # x == 0 below the smallest usable temperature
+    inv = jnp.where(pole, zero, c / jnp.where(pole, one, big_s))  # 1 / s
+    inv = jnp.where(x < 0, jnp.asarray(jnp.nan, x.dtype), inv)
+    gt = jnp.where(live & (x < jnp.inf), -k * inv, jnp.where(x == 0, zero, -one))
+    return k, tangent((dx, lambda d: 0.5 * inv * d), (dt, lambda d: gt * d))
+
+
+_shifted_root.defjvp(_shifted_root_jvp, symbolic_zeros=True)
 
 
 def sqrt(
@@ -110,14 +148,8 @@ def sqrt(
     (x,), t, dtype = prepare("sqrt", ("x",), (x,), temperature)
     _check_mode(mode, "sqrt")
 
-    def kernel(x, t, r):
-        return jnp.where(x < 0, jnp.nan, _shifted_root(jnp.where(x < 0, 0.0, x), t, r))
-
     def soft(x, t):
-        h = _sqrt_hard(x)
-        outer = jnp.where(x == 0, h, h - t)
-        # sqrt's own scale: the relaxation matters where sqrt(|x|) is within L t.
-        return relax(jnp.sqrt(jnp.abs(x)), t, (x,), kernel, outer)
+        return _shifted_root(x, t)
 
     return finish(_sqrt_hard, soft, (x, t), straight_through, dtype, op="sqrt")
 
@@ -141,9 +173,11 @@ def log(
     r"""Natural logarithm with a finite derivative at 0, and the shifted relaxation.
 
     Hard operator: ``jnp.log`` (values bit for bit, ``log(0) = -inf``).
-    Relaxation: :math:`\log(x + t)` (``log1p`` at the default ``t = 1``),
-    finite at 0, computed from whichever of ``x`` and ``t`` is larger so it
-    neither cancels nor overflows.
+    Relaxation: :math:`\log(x + t)` (``log(1 + x)`` at the default ``t = 1``),
+    finite at 0. It is one ``log`` per element, as accurate as ``jnp.log(x + t)``
+    (near ``x + t = 1`` the error is absolute, about ``1e-7`` in float32: for
+    ``x`` far below ``t = 1`` prefer ``jnp.log1p``), and it does not overflow
+    where ``x + t`` would.
 
     Args:
       x: floating-point array, ``x >= 0`` (negative entries give NaN).
@@ -174,31 +208,45 @@ def log(
     """
     (x,), t, dtype = prepare("log", ("x",), (x,), temperature)
     _check_mode(mode, "log")
+    return finish(_log_hard, _shifted_log, (x, t), straight_through, dtype, op="log")
 
-    def kernel(x, t):
-        # log(x + t) = log(big) + log1p(small / big), big/small the larger/smaller
-        # of x and t: one log and one log1p, no cancellation, accurate for x << t
-        # (log1p(x) at t = 1), and no derivative beyond 1 / big <= 1 / t.
-        x_big = x >= t
-        big = jnp.where(x_big, x, t)
-        small = jnp.where(x_big, t, x)
-        val = jnp.log(big) + jnp.log1p(ratio(small, big))
-        return jnp.where(x < 0, jnp.nan, val)
 
-    def soft(x, t):
-        # log(x + t) differs from log(x) + t/x by O((t/x)^2): the kernel only near
-        # the pole (x <= L t), the far-field form elsewhere. Double where on both
-        # sides: t/x is formed only where x is far from 0 (its x-derivative
-        # -t/x^2 would overflow next to the pole and poison the gradient).
-        near = (t > 0) & (x <= band(t))
-        one, zero = jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
-        far_x = jnp.where(~near & (x > 0), x, one)
-        h = _log_hard(x)
-        outer = jnp.where(x > 0, h + ratio(t, far_x), h)
-        inner = kernel(jnp.where(near, x, zero), jnp.where(near, t, one))
-        return jnp.where(near, inner, outer)
+def _log_shift(x, t):
+    """``(live, te)``: ``te`` is ``t`` above the smallest usable temperature and 0
+    below it, where the relaxation is the hard ``log`` (bit for bit: ``x + 0``)."""
+    live = t > min_temperature(t.dtype)
+    return live, jnp.where(live, t, jnp.zeros((), t.dtype))
 
-    return finish(_log_hard, soft, (x, t), straight_through, dtype, op="log")
+
+@jax.custom_jvp
+def _shifted_log(x, t):
+    """``log(x + t)`` with one ``log`` per element, NaN for ``x < 0``.
+
+    ``x + t`` overflows only when ``t`` exceeds half an ulp of the largest
+    float (~1e31 in float32); such temperatures scale both terms by 1/2 first.
+    """
+    live, te = _log_shift(x, t)
+    finfo = jnp.finfo(t.dtype)
+    huge = jnp.asarray(finfo.max * finfo.eps / 8, t.dtype)
+    c = jnp.where(te > huge, jnp.asarray(0.5, t.dtype), jnp.ones((), t.dtype))
+    val = jnp.log(c * x + c * te) - jnp.log(c)
+    return jnp.where(x < 0, jnp.asarray(jnp.nan, x.dtype), val)
+
+
+def _shifted_log_jvp(primals, tangents):
+    # d/dx = d/dt = 1 / (x + t), written out: one reciprocal, and below the
+    # smallest usable temperature the hard rule (1 / x, and 0 at x == 0).
+    (x, t), (dx, dt) = primals, tangents
+    live, te = _log_shift(x, t)
+    arg = x + te  # an overflow here gives 1 / inf = 0, the derivative to working precision
+    pole = arg == 0
+    one, zero = jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
+    g = jnp.where(pole, zero, 1.0 / jnp.where(pole, one, arg))
+    g = jnp.where((x < 0) & live, jnp.asarray(jnp.nan, x.dtype), g)
+    return _shifted_log(x, t), tangent((dx, lambda d: g * d), (dt, lambda d: g * d))
+
+
+_shifted_log.defjvp(_shifted_log_jvp, symbolic_zeros=True)
 
 
 # -------------------------------------------------------------------------- divide
@@ -262,28 +310,51 @@ def divide(
     (a, b), t, dtype = prepare("divide", ("a", "b"), (a, b), temperature)
     _check_mode(mode, "divide")
 
-    def kernel(a, b, t, r):
-        # Two forms, each free of cancellation in its derivatives (a single
-        # (a / t) u / (1 + u^2) loses d/dt entirely in float32 for |b| >> t):
-        # (a / b) / (1 + (t / b)^2) for |b| >= t, (a / t) u / (1 + u^2) for |b| < t.
-        big = jnp.abs(b) >= t
-        one = jnp.ones((), b.dtype)
-        bb = jnp.where(big, b, one)
-        v = ratio(t, bb)
-        outer_form = ratio(a, bb) / (1.0 + v * v)
-        tt, rr = jnp.where(big, one, t), r.keep(~big)  # r = 1 / t
-        u = scale(jnp.where(big, jnp.zeros((), b.dtype), b), tt, rr)
-        inner_form = scale(a, tt, rr) * (u / (1.0 + u * u))
-        return jnp.where(big, outer_form, inner_form)
+    return finish(_div_hard, _tikhonov, (a, b, t), straight_through, dtype, op="divide")
 
-    def soft(a, b, t):
-        # a b / (b^2 + t^2) = (a / b) (1 + O((t/b)^2)): no first-order term in t.
-        # The exact quotient is formed only where it is used (its b-derivative
-        # overflows for tiny b, which would turn the masked gradient into NaN).
-        far_b = jnp.where(soft_region(b, t), jnp.ones((), b.dtype), b)
-        return relax(b, t, (a, b), kernel, _div_hard(a, far_b))
 
-    return finish(_div_hard, soft, (a, b, t), straight_through, dtype, op="divide")
+def _tikhonov_parts(a, b, t):
+    """The quotient ``a b / (b^2 + t^2)`` as ``num / den * w``, one division per element.
+
+    Near the pole (``|b| <= L t``, ``t`` usable) it is ``(u / (1 + u^2)) (a / t)``
+    with ``u = b / t`` (products with the temperature's reciprocal; no
+    intermediate overflows where the result does not). Elsewhere it is ``a / b``
+    (``w = 1``): the relaxation equals it there to a relative ``(t / b)^2 < 1 / L^2``,
+    and it is jnp's quotient bit for bit, also at a traced ``t = 0``. Masked
+    lanes see ``b = 0``, ``t = 1`` (double where).
+    """
+    near = soft_region(b, t)
+    zero = jnp.zeros((), b.dtype)
+    r = reciprocal(t)  # of t = 1 where t is not usable (no lane is near there)
+    u = scale(jnp.where(near, b, zero), t, r)
+    at = scale(jnp.where(near, a, zero), t, r)  # a / t
+    return near, u, at, t, r
+
+
+@jax.custom_jvp
+def _tikhonov(a, b, t):
+    near, u, at, _, _ = _tikhonov_parts(a, b, t)
+    return jnp.where(near, u, a) / jnp.where(near, 1.0 + u * u, b) * jnp.where(near, at, 1.0)
+
+
+def _tikhonov_jvp(primals, tangents):
+    # Written out: autodiff of (a / t) u / (1 + u^2) cancels in d/dt for |b| >> t
+    # (two terms ~ 1 / u whose sum is 2 / u^3). With w = 1 / (1 + u^2):
+    # d/da = u w / t, d/db = (a / t^2)(1 - u^2) w^2, d/dt = -2 (a / t^2) u w^2;
+    # and a / b's own derivatives in the far field (0 at b == 0, as the hard rule).
+    (a, b, t), (da, db, dt) = primals, tangents
+    near, u, at, tn, rn = _tikhonov_parts(a, b, t)
+    one, zero = jnp.ones((), b.dtype), jnp.zeros((), b.dtype)
+    pole = b == 0  # used only in the far field, where b == 0 means t is not usable
+    w = 1.0 / jnp.where(near, 1.0 + u * u, jnp.where(pole, one, b))  # 1 / b in the far field
+    att = scale(at, tn, rn) * (w * w)
+    ga = jnp.where(near, scale(u * w, tn, rn), jnp.where(pole, zero, w))
+    gb = jnp.where(near, att * (1.0 - u * u), jnp.where(pole, zero, -(a * w) * w))
+    gt = jnp.where(near, -2.0 * att * u, zero)
+    return _tikhonov(a, b, t), tangent((da, lambda d: ga * d), (db, lambda d: gb * d), (dt, lambda d: gt * d))
+
+
+_tikhonov.defjvp(_tikhonov_jvp, symbolic_zeros=True)
 
 
 # ---------------------------------------------------------------------------- norm
@@ -299,42 +370,99 @@ def _norm_hard(x, axes, keepdims):
     return jnp.sqrt(jnp.sum(x * x, axis=axes, keepdims=keepdims))
 
 
+def _unit_factor(x, ss, axes):
+    """Per slice ``f`` with ``x * f`` the unit vector ``x / |x|`` (0 for the zero vector).
+
+    Where every sum of squares ``ss`` is a normal, finite number ``f`` is
+    ``1 / sqrt(ss)``: no more passes over ``x``. Otherwise (an entry beyond
+    ``sqrt(finfo.max)``, or every entry so small that ``x * x`` underflows,
+    ``|x| ~ 1e-25`` in float32, or the zero vector) it is computed from
+    ``x / max|x|``; a
+    ``lax.cond`` on one flag runs that branch only when some slice needs it,
+    and only per-slice numbers cross it. Infinite entries are handled by
+    :func:`_unit` (``f`` is 0 on their slices).
+    """
+    finfo = jnp.finfo(x.dtype)
+    one, zero = jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
+    # entries flushed below finfo.tiny cannot matter beside a sum this large
+    normal = (ss >= finfo.tiny / finfo.eps**3) & (ss <= finfo.max)
+
+    def direct():
+        return jnp.where(normal, 1.0 / jnp.sqrt(jnp.where(normal, ss, one)), zero)
+
+    def rescaled():
+        m = lax.stop_gradient(jnp.max(jnp.abs(x), axis=axes, keepdims=True))
+        live = (m > 0) & jnp.isfinite(m)
+        inv = 1.0 / jnp.where(live, m, one)
+        xs = x * inv
+        r = jnp.sqrt(jnp.sum(xs * xs, axis=axes, keepdims=True))
+        return jnp.where(live, inv / jnp.where(live, r, one), zero)
+
+    # (a zero sum is a zero vector or an underflow: only max|x| tells them apart)
+    return lax.cond(jnp.all(normal), direct, rescaled)
+
+
+def _unit(x, f):
+    # an infinite entry: the norm is inf and its direction the infinite axes
+    return jnp.where(jnp.isinf(x), jnp.sign(x), x * f)
+
+
 @_norm_hard.defjvp
 def _norm_hard_jvp(axes, keepdims, primals, tangents):
     (x,), (dx,) = primals, tangents
-    m = lax.stop_gradient(jnp.max(jnp.abs(x), axis=axes, keepdims=True))
-    live = (m > 0) & jnp.isfinite(m)
-    xs = x / jnp.where(live, m, jnp.ones((), x.dtype))
-    r = jnp.sqrt(jnp.sum(xs * xs, axis=axes, keepdims=True))
-    unit = jnp.where(live, xs / jnp.where(live, r, jnp.ones((), x.dtype)), jnp.zeros((), x.dtype))
-    # an infinite entry: the norm is inf and its direction the infinite axes
-    inf = jnp.isinf(x)
-    unit = jnp.where(jnp.isinf(m), jnp.where(inf, jnp.sign(x), 0.0).astype(x.dtype), unit)
+    ss = jnp.sum(x * x, axis=axes, keepdims=True)
+    unit = _unit(x, _unit_factor(x, ss, axes))
     return _norm_hard(x, axes, keepdims), jnp.sum(unit * dx, axis=axes, keepdims=keepdims)
 
 
+def _huber_parts(x, t, axes):
+    """Per slice (keepdims): the sum of squares, the hard norm, where the
+    relaxation is used (``|x| <= L t``), its value ``k = sqrt(|x|^2 + t^2) - t``
+    there as ``t g(w)``, ``w = |x|^2 / t^2`` (no cancellation), and ``t`` there."""
+    ss = jnp.sum(x * x, axis=axes, keepdims=True)
+    h = jnp.sqrt(ss)
+    live = soft_region(h, t)
+    tl = jnp.where(live, t, jnp.ones((), t.dtype))
+    rl = reciprocal(t).keep(live)
+    w = scale(scale(jnp.where(live, ss, jnp.zeros((), ss.dtype)), tl, rl), tl, rl)
+    k = tl * (w / (jnp.sqrt(1.0 + w) + 1.0))
+    return ss, h, live, k, tl
+
+
 @functools.partial(jax.custom_jvp, nondiff_argnums=(2, 3))
-def _pseudo_huber(x, t, axes, keepdims):
-    """``sqrt(|x|^2 + t^2) - t`` over ``axes`` as ``t g(w)``, ``w = sum((x / t)^2)``.
+def _norm_relaxed(x, t, axes, keepdims):
+    """``sqrt(|x|^2 + t^2) - t`` over ``axes`` where ``|x| <= L t``; ``|x| - t``
+    beyond (``|x|`` itself at the zero vector and below the smallest usable ``t``).
 
-    Only where ``|x| <= L t``; derivatives written out as for :func:`_shifted_root`.
+    ``t`` has the keepdims shape. One pass over ``x`` (its sum of squares);
+    derivatives written out: ``x / s`` and ``-k / s`` with ``s = k + t``
+    (autodiff of the quotient form cancels in d/dt for ``|x| >> t``).
     """
-    xs = x / _expand(t, axes, keepdims)
-    w = jnp.sum(xs * xs, axis=axes, keepdims=keepdims)
-    return t * (w / (jnp.sqrt(1.0 + w) + 1.0))
+    _, h, live, k, _ = _huber_parts(x, t, axes)
+    out = jnp.where(live, k, jnp.where(h == 0, h, h - t))
+    return out if keepdims else jnp.squeeze(out, axes)
 
 
-def _expand(a, axes, keepdims):
-    return a if keepdims else jnp.expand_dims(a, axes)
-
-
-@_pseudo_huber.defjvp
-def _pseudo_huber_jvp(axes, keepdims, primals, tangents):
+def _norm_relaxed_jvp(axes, keepdims, primals, tangents):
     (x, t), (dx, dt) = primals, tangents
-    k = _pseudo_huber(x, t, axes, keepdims)
-    s = k + t  # sqrt(|x|^2 + t^2)
-    dk = jnp.sum(x * dx, axis=axes, keepdims=keepdims) / s - (k / s) * dt
-    return k, dk
+    ss, h, live, k, tl = _huber_parts(x, t, axes)
+    one, zero = jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
+    out = _norm_relaxed(x, t, axes, keepdims)
+    sq = (lambda a: a) if keepdims else (lambda a: jnp.squeeze(a, axes))
+
+    def d_x(d):
+        # the hard unit vector's factor only off the band (lax.cond inside)
+        f = jnp.where(live, 1.0 / (k + tl), _unit_factor(x, jnp.where(live, one, ss), axes))
+        return sq(jnp.sum(_unit(x, f) * d, axis=axes, keepdims=True))
+
+    def d_t(d):
+        g = jnp.where(live, -k / (k + tl), jnp.where(h == 0, zero, -one))
+        return sq(g * d)
+
+    return out, tangent((dx, d_x), (dt, d_t))
+
+
+_norm_relaxed.defjvp(_norm_relaxed_jvp, symbolic_zeros=True)
 
 
 def norm(
@@ -395,15 +523,13 @@ def norm(
         return _norm_hard(x, axes, keepdims)
 
     def soft(x, t):
-        h = hard(x)
-        mask = soft_region(h, t)  # (h >= 0)
-        tb = jnp.broadcast_to(t, jnp.broadcast_shapes(t.shape, h.shape))
-        ts = jnp.where(mask, tb, jnp.ones((), x.dtype))
-        inner = _pseudo_huber(
-            jnp.where(_expand(mask, axes, keepdims), x, jnp.zeros((), x.dtype)), ts, axes, keepdims
-        )
-        outer = jnp.where(h == 0, h, h - t)
-        return jnp.where(mask, inner, outer)
+        # t on the keepdims shape of the result (it broadcasts against the result)
+        if t.ndim:
+            kept = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
+            result = kept if keepdims else tuple(n for i, n in enumerate(x.shape) if i not in axes)
+            t = jnp.broadcast_to(t, jnp.broadcast_shapes(t.shape, result))
+            t = t if keepdims else jnp.expand_dims(t, axes)
+        return _norm_relaxed(x, t, axes, keepdims)
 
     return finish(hard, soft, (x, t), straight_through, dtype, op="norm")
 

@@ -237,3 +237,49 @@ def test_second_temperature_derivative_finite_far_from_the_kink(fn, x):
     d2 = jax.jit(jax.hessian(lambda t: fn(jnp.asarray([x], jnp.float32), temperature=t).sum()))
     for t in (1e-14, 1e-17):
         assert np.isfinite(d2(jnp.float32(t)))
+
+
+def test_norm_unit_vector_on_both_paths():
+    """The norm's derivative takes 1 / |x| per slice unless some slice's sum of
+    squares underflows, overflows or is zero; both paths give the unit vector."""
+    f = jax.jit(jax.grad(lambda x, t: so.norm(x, axis=-1, temperature=t).sum()))
+    rows = np.array([[3.0, 4.0], [1e-25, 1e-25], [0.0, 0.0], [3e30, 4e30], [-6.0, 8.0]], np.float32)
+    want = np.array([[0.6, 0.8], [2**-0.5, 2**-0.5], [0.0, 0.0], [0.6, 0.8], [-0.6, 0.8]])
+    np.testing.assert_allclose(f(rows, 0.0), want, rtol=1e-6)  # some slices need x / max|x|
+    np.testing.assert_allclose(f(rows[[0, 4]], 0.0), want[[0, 4]], rtol=1e-6)  # every slice direct
+    np.testing.assert_allclose(jax.vmap(f, (0, None))(rows[:, None], 0.0)[:, 0], want, rtol=1e-6)
+    # off the band at t > 0 (|x| > L t) the hard unit vector is used, on it x / sqrt(|x|^2 + t^2)
+    np.testing.assert_allclose(f(rows[[3]], 1e-3), want[[3]], rtol=1e-6)
+    np.testing.assert_allclose(f(rows[[0]], 1.0), [[3 / 26**0.5, 4 / 26**0.5]], rtol=1e-6)
+    g = jax.grad(lambda x: so.norm(x, temperature=0.0))(jnp.array([np.inf, 1.0], jnp.float32))
+    np.testing.assert_array_equal(g, [1.0, 0.0])
+
+
+def test_norm_temperature_broadcasts_against_the_result():
+    x = np.arange(12.0, dtype=np.float32).reshape(3, 4) - 5.0
+    t = np.array([0.0, 0.5, 2.0], np.float32)
+    want = np.sqrt((x.astype(np.float64) ** 2).sum(-1) + t**2) - t
+    np.testing.assert_allclose(so.norm(x, axis=-1, temperature=t), want, rtol=1e-6)
+    out = so.norm(x, axis=-1, keepdims=True, temperature=t[:, None])
+    np.testing.assert_allclose(out, want[:, None], rtol=1e-6)
+    dt = jax.grad(lambda t: so.norm(x, axis=-1, temperature=t).sum())(jnp.asarray(t))
+    s = np.sqrt((x.astype(np.float64) ** 2).sum(-1) + t**2)
+    np.testing.assert_allclose(dt[1:], (t / s - 1)[1:], rtol=1e-5)
+
+
+def test_log_sqrt_divide_at_temperatures_beyond_the_squares_range():
+    """x + t, t * t and x * x overflow for these; the relaxations do not."""
+    v = so.log(jnp.float32(3e38), temperature=1e38)
+    np.testing.assert_allclose(v, np.log(4e38), rtol=1e-6)
+    # d/dt = 1 / (x + t) = 2.5e-39 is subnormal (flushed on CPU): finite is what can be asked
+    assert bool(jnp.isfinite(jax.grad(lambda t: so.log(jnp.float32(3e38), temperature=t))(1e38)))
+    np.testing.assert_allclose(
+        so.sqrt(jnp.float32(3e38), temperature=1e20), 1e20 * (np.sqrt(1.03) - 1), rtol=1e-5
+    )
+    np.testing.assert_allclose(so.sqrt(jnp.float32(3e38), temperature=1e38), 1.5, rtol=1e-5)
+    np.testing.assert_allclose(so.divide(1e30, jnp.float32(1e30), temperature=1e30), 0.5, rtol=1e-6)
+    g = jax.grad(lambda x, t: so.sqrt(x, temperature=t), argnums=(0, 1))(
+        jnp.float32(np.inf), jnp.float32(0.5)
+    )
+    np.testing.assert_array_equal(g, [0.0, -1.0])
+    np.testing.assert_array_equal(so.sqrt(jnp.array([np.inf, -1.0]), temperature=0.5), [np.inf, np.nan])
