@@ -58,20 +58,21 @@ def _sqrt_hard_jvp(primals, tangents):
 
 
 def _root_parts(x, t):
-    """``(live, c, S)`` for :func:`_shifted_root`: ``S = c sqrt(x + t^2)``.
+    """``(live, c, arg)`` for :func:`_shifted_root`: ``arg = c^2 (x + t^2)``.
 
     ``live`` is per temperature (above the smallest usable one). ``c`` is a
-    power of two, 1 unless ``t`` is so large that ``t^2`` would overflow. Below
-    the smallest usable temperature ``S`` is ``sqrt(x + (-0.))``, jnp's
+    power of two, 1 unless ``t`` is so large that ``x + t^2`` could overflow
+    (``t^2`` beyond half an ulp of the largest float). Below the smallest usable
+    temperature ``arg`` is ``x + (-0.)``, so that ``sqrt(arg)`` is jnp's
     ``sqrt(x)`` bit for bit (also at ``x = -0.``).
     """
     finfo = jnp.finfo(x.dtype)
-    half = finfo.maxexp // 2
+    big = 2.0 ** ((finfo.maxexp - finfo.nmant) // 2 - 2)
     live = t > min_temperature(t.dtype)
-    c = jnp.where(t > 2.0 ** (half - 4), jnp.asarray(2.0 ** -(half + 2), t.dtype), jnp.ones((), t.dtype))
+    c = jnp.where(t > big, jnp.asarray(2.0 ** -(finfo.maxexp // 2 + 2), t.dtype), jnp.ones((), t.dtype))
     ct = c * t
     tt = jnp.where(live, ct * ct, jnp.asarray(-0.0, t.dtype))
-    return live, c, jnp.sqrt((c * x) * c + tt)
+    return live, c, (c * x) * c + tt
 
 
 @jax.custom_jvp
@@ -84,21 +85,22 @@ def _shifted_root(x, t):
     sqrt(x + t^2)``): autodiff of the quotient form cancels in d/dt for
     ``x >> t^2``.
     """
-    live, c, big_s = _root_parts(x, t)
+    live, c, arg = _root_parts(x, t)
+    big_s = jnp.sqrt(arg)
     k = jnp.where(live, (c * x) / (big_s + c * t), big_s)
     return jnp.where(x < 0, jnp.asarray(jnp.nan, x.dtype), jnp.where(x == jnp.inf, x, k))
 
 
 def _shifted_root_jvp(primals, tangents):
-    # live: d/dx = 1 / (2 s), d/dt = -k / s with s = S / c. Otherwise the hard
-    # rule: 1 / (2 sqrt(x)), 0 at x == 0, and d/dt = -1 (0 at x == 0): the
+    # live: d/dx = 1 / (2 s), d/dt = -k / s with s = sqrt(arg) / c. Otherwise the
+    # hard rule: 1 / (2 sqrt(x)), 0 at x == 0, and d/dt = -1 (0 at x == 0): the
     # limit of the relaxation's t-derivative.
     (x, t), (dx, dt) = primals, tangents
-    live, c, big_s = _root_parts(x, t)
+    live, c, arg = _root_parts(x, t)
     k = _shifted_root(x, t)
     one, zero = jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
-    pole = big_s == 0  # x == 0 below the smallest usable temperature
-    inv = jnp.where(pole, zero, c / jnp.where(pole, one, big_s))  # 1 / s
+    pole = arg == 0  # x == 0 below the smallest usable temperature (double where)
+    inv = jnp.where(pole, zero, c / jnp.sqrt(jnp.where(pole, one, arg)))  # 1 / s
     inv = jnp.where(x < 0, jnp.asarray(jnp.nan, x.dtype), inv)
     gt = jnp.where(live & (x < jnp.inf), -k * inv, jnp.where(x == 0, zero, -one))
     return k, tangent((dx, lambda d: 0.5 * inv * d), (dt, lambda d: gt * d))
@@ -211,38 +213,49 @@ def log(
     return finish(_log_hard, _shifted_log, (x, t), straight_through, dtype, op="log")
 
 
-def _log_shift(x, t):
-    """``(live, te)``: ``te`` is ``t`` above the smallest usable temperature and 0
-    below it, where the relaxation is the hard ``log`` (bit for bit: ``x + 0``)."""
-    live = t > min_temperature(t.dtype)
-    return live, jnp.where(live, t, jnp.zeros((), t.dtype))
-
-
 @jax.custom_jvp
 def _shifted_log(x, t):
     """``log(x + t)`` with one ``log`` per element, NaN for ``x < 0``.
 
-    ``x + t`` overflows only when ``t`` exceeds half an ulp of the largest
-    float (~1e31 in float32); such temperatures scale both terms by 1/2 first.
+    At ``t = 0`` it is ``log(x + 0)``, jnp's ``log(x)`` bit for bit. ``x + t``
+    overflows only when ``t`` exceeds half an ulp of the largest float (~1e31
+    in float32); such temperatures scale both terms by 1/2 first.
     """
-    live, te = _log_shift(x, t)
     finfo = jnp.finfo(t.dtype)
     huge = jnp.asarray(finfo.max * finfo.eps / 8, t.dtype)
-    c = jnp.where(te > huge, jnp.asarray(0.5, t.dtype), jnp.ones((), t.dtype))
-    val = jnp.log(c * x + c * te) - jnp.log(c)
+    c = jnp.where(t > huge, jnp.asarray(0.5, t.dtype), jnp.ones((), t.dtype))
+    val = jnp.log(c * x + c * t) - jnp.log(c)
     return jnp.where(x < 0, jnp.asarray(jnp.nan, x.dtype), val)
 
 
-def _shifted_log_jvp(primals, tangents):
-    # d/dx = d/dt = 1 / (x + t), written out: one reciprocal, and below the
-    # smallest usable temperature the hard rule (1 / x, and 0 at x == 0).
-    (x, t), (dx, dt) = primals, tangents
-    live, te = _log_shift(x, t)
-    arg = x + te  # an overflow here gives 1 / inf = 0, the derivative to working precision
+@jax.custom_jvp
+def _log_slope(x, t):
+    """``1 / (x + t)``, the derivative of :func:`_shifted_log` in both arguments;
+    0 at ``x + t == 0`` (the hard rule at the pole), NaN for ``x < 0 < t``."""
+    arg = x + t  # an overflow here gives 1 / inf = 0, the derivative to working precision
     pole = arg == 0
     one, zero = jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
     g = jnp.where(pole, zero, 1.0 / jnp.where(pole, one, arg))
-    g = jnp.where((x < 0) & live, jnp.asarray(jnp.nan, x.dtype), g)
+    return jnp.where((x < 0) & (t > 0), jnp.asarray(jnp.nan, x.dtype), g)
+
+
+def _log_slope_jvp(primals, tangents):
+    # -g^2 in both arguments, but exactly 0 in t at t == 0: there the slope is
+    # the hard 1 / x (which need not be differentiable in t: -1 / x^2 overflows
+    # for tiny x, and inf * 0 would be NaN).
+    (x, t), (dx, dt) = primals, tangents
+    g = _log_slope(x, t)
+    g2 = -g * g
+    g2t = jnp.where(t > 0, g2, jnp.zeros((), g.dtype))
+    return g, tangent((dx, lambda d: g2 * d), (dt, lambda d: g2t * d))
+
+
+_log_slope.defjvp(_log_slope_jvp, symbolic_zeros=True)
+
+
+def _shifted_log_jvp(primals, tangents):
+    (x, t), (dx, dt) = primals, tangents
+    g = _log_slope(x, t)
     return _shifted_log(x, t), tangent((dx, lambda d: g * d), (dt, lambda d: g * d))
 
 
@@ -314,43 +327,47 @@ def divide(
 
 
 def _tikhonov_parts(a, b, t):
-    """The quotient ``a b / (b^2 + t^2)`` as ``num / den * w``, one division per element.
+    """Where the relaxation ``a b / (b^2 + t^2)`` is used (``|b| <= L t``, ``t``
+    usable), ``u = b / t`` and ``a`` there (0 elsewhere: double where).
 
-    Near the pole (``|b| <= L t``, ``t`` usable) it is ``(u / (1 + u^2)) (a / t)``
-    with ``u = b / t`` (products with the temperature's reciprocal; no
-    intermediate overflows where the result does not). Elsewhere it is ``a / b``
-    (``w = 1``): the relaxation equals it there to a relative ``(t / b)^2 < 1 / L^2``,
-    and it is jnp's quotient bit for bit, also at a traced ``t = 0``. Masked
-    lanes see ``b = 0``, ``t = 1`` (double where).
+    Near the pole the quotient is ``(a u / (1 + u^2)) / t``; elsewhere it is
+    ``a / b``, which the relaxation equals to a relative ``(t / b)^2 < 1 / L^2``,
+    and jnp's quotient bit for bit, also at a traced ``t = 0``. The numerator
+    and denominator are selected before the one division per element, and ``a``
+    is multiplied by ``u / (1 + u^2)`` (at most 1/2) before the division by
+    ``t``, so nothing overflows where the result does not.
     """
     near = soft_region(b, t)
     zero = jnp.zeros((), b.dtype)
     r = reciprocal(t)  # of t = 1 where t is not usable (no lane is near there)
     u = scale(jnp.where(near, b, zero), t, r)
-    at = scale(jnp.where(near, a, zero), t, r)  # a / t
-    return near, u, at, t, r
+    return near, u, jnp.where(near, a, zero), r
 
 
 @jax.custom_jvp
 def _tikhonov(a, b, t):
-    near, u, at, _, _ = _tikhonov_parts(a, b, t)
-    return jnp.where(near, u, a) / jnp.where(near, 1.0 + u * u, b) * jnp.where(near, at, 1.0)
+    near, u, an, r = _tikhonov_parts(a, b, t)
+    p = jnp.where(near, u, a) / jnp.where(near, 1.0 + u * u, b)
+    return jnp.where(near, scale(an * p, t, r), p)
 
 
 def _tikhonov_jvp(primals, tangents):
     # Written out: autodiff of (a / t) u / (1 + u^2) cancels in d/dt for |b| >> t
     # (two terms ~ 1 / u whose sum is 2 / u^3). With w = 1 / (1 + u^2):
-    # d/da = u w / t, d/db = (a / t^2)(1 - u^2) w^2, d/dt = -2 (a / t^2) u w^2;
+    # d/da = u w / t, d/db = a (1 - u^2) w^2 / t^2, d/dt = -2 a u w^2 / t^2;
     # and a / b's own derivatives in the far field (0 at b == 0, as the hard rule).
     (a, b, t), (da, db, dt) = primals, tangents
-    near, u, at, tn, rn = _tikhonov_parts(a, b, t)
+    near, u, an, r = _tikhonov_parts(a, b, t)
     one, zero = jnp.ones((), b.dtype), jnp.zeros((), b.dtype)
     pole = b == 0  # used only in the far field, where b == 0 means t is not usable
     w = 1.0 / jnp.where(near, 1.0 + u * u, jnp.where(pole, one, b))  # 1 / b in the far field
-    att = scale(at, tn, rn) * (w * w)
-    ga = jnp.where(near, scale(u * w, tn, rn), jnp.where(pole, zero, w))
-    gb = jnp.where(near, att * (1.0 - u * u), jnp.where(pole, zero, -(a * w) * w))
-    gt = jnp.where(near, -2.0 * att * u, zero)
+
+    def over_t2(v):
+        return scale(scale(v, t, r), t, r)
+
+    ga = jnp.where(near, scale(u * w, t, r), jnp.where(pole, zero, w))
+    gb = jnp.where(near, over_t2(an * (w * (1.0 - u * u) * w)), jnp.where(pole, zero, -(a * w) * w))
+    gt = jnp.where(near, -2.0 * over_t2(an * (u * w * w)), zero)
     return _tikhonov(a, b, t), tangent((da, lambda d: ga * d), (db, lambda d: gb * d), (dt, lambda d: gt * d))
 
 
@@ -370,17 +387,19 @@ def _norm_hard(x, axes, keepdims):
     return jnp.sqrt(jnp.sum(x * x, axis=axes, keepdims=keepdims))
 
 
-def _unit_factor(x, ss, axes):
-    """Per slice ``f`` with ``x * f`` the unit vector ``x / |x|`` (0 for the zero vector).
+def _unit_factors(x, ss, axes):
+    """Per slice ``(a, b)`` with ``(x * a) * b`` the unit vector ``x / |x|`` (0 for
+    the zero vector).
 
-    Where every sum of squares ``ss`` is a normal, finite number ``f`` is
-    ``1 / sqrt(ss)``: no more passes over ``x``. Otherwise (an entry beyond
-    ``sqrt(finfo.max)``, or every entry so small that ``x * x`` underflows,
-    ``|x| ~ 1e-25`` in float32, or the zero vector) it is computed from
-    ``x / max|x|``; a
-    ``lax.cond`` on one flag runs that branch only when some slice needs it,
-    and only per-slice numbers cross it. Infinite entries are handled by
-    :func:`_unit` (``f`` is 0 on their slices).
+    Where every sum of squares ``ss`` is a normal, finite number, ``a = 1`` and
+    ``b = 1 / sqrt(ss)``: no more passes over ``x``. Otherwise (an entry beyond
+    ``sqrt(finfo.max)``, every entry so small that ``x * x`` underflows, ``|x|
+    ~ 1e-25`` in float32, or the zero vector) ``a = 1 / max|x|`` and ``b`` is
+    one over the norm of ``x a``: two more passes, which a ``lax.cond`` on one
+    flag runs only when some slice needs them; only per-slice numbers cross it.
+    Two factors, not their product, so that the derivative of the unit vector
+    holds one power of ``1 / max|x|``, not two (which overflow for tiny ``x``).
+    Infinite entries are handled by :func:`_unit` (``b`` is 0 on their slices).
     """
     finfo = jnp.finfo(x.dtype)
     one, zero = jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
@@ -388,7 +407,7 @@ def _unit_factor(x, ss, axes):
     normal = (ss >= finfo.tiny / finfo.eps**3) & (ss <= finfo.max)
 
     def direct():
-        return jnp.where(normal, 1.0 / jnp.sqrt(jnp.where(normal, ss, one)), zero)
+        return jnp.ones_like(ss), jnp.where(normal, 1.0 / jnp.sqrt(jnp.where(normal, ss, one)), zero)
 
     def rescaled():
         m = lax.stop_gradient(jnp.max(jnp.abs(x), axis=axes, keepdims=True))
@@ -396,35 +415,52 @@ def _unit_factor(x, ss, axes):
         inv = 1.0 / jnp.where(live, m, one)
         xs = x * inv
         r = jnp.sqrt(jnp.sum(xs * xs, axis=axes, keepdims=True))
-        return jnp.where(live, inv / jnp.where(live, r, one), zero)
+        return jnp.broadcast_to(inv, ss.shape), jnp.where(live, 1.0 / jnp.where(live, r, one), zero)
 
     # (a zero sum is a zero vector or an underflow: only max|x| tells them apart)
     return lax.cond(jnp.all(normal), direct, rescaled)
 
 
-def _unit(x, f):
+def _unit(x, factors):
+    a, b = factors
     # an infinite entry: the norm is inf and its direction the infinite axes
-    return jnp.where(jnp.isinf(x), jnp.sign(x), x * f)
+    return jnp.where(jnp.isinf(x), jnp.sign(x), (x * a) * b)
 
 
 @_norm_hard.defjvp
 def _norm_hard_jvp(axes, keepdims, primals, tangents):
     (x,), (dx,) = primals, tangents
     ss = jnp.sum(x * x, axis=axes, keepdims=True)
-    unit = _unit(x, _unit_factor(x, ss, axes))
+    unit = _unit(x, _unit_factors(x, ss, axes))
     return _norm_hard(x, axes, keepdims), jnp.sum(unit * dx, axis=axes, keepdims=keepdims)
 
 
 def _huber_parts(x, t, axes):
-    """Per slice (keepdims): the sum of squares, the hard norm, where the
-    relaxation is used (``|x| <= L t``), its value ``k = sqrt(|x|^2 + t^2) - t``
-    there as ``t g(w)``, ``w = |x|^2 / t^2`` (no cancellation), and ``t`` there."""
+    """Per slice (keepdims; ``t`` has that shape): the sum of squares, the hard
+    norm, where the relaxation is used (``|x| <= L t``), its value ``k =
+    sqrt(|x|^2 + t^2) - t`` there as ``t g(w)``, ``w = |x|^2 / t^2`` (no
+    cancellation), and ``t`` there.
+
+    ``w`` is the sum of squares times ``1 / t^2`` unless some such slice's sum
+    of squares is not a normal number (entries below ~1e-19 in float32, whose
+    squares flush to 0); then (``lax.cond``) it is the sum of ``(x / t)^2``.
+    """
+    finfo = jnp.finfo(x.dtype)
+    zero = jnp.zeros((), x.dtype)
     ss = jnp.sum(x * x, axis=axes, keepdims=True)
     h = jnp.sqrt(ss)
     live = soft_region(h, t)
     tl = jnp.where(live, t, jnp.ones((), t.dtype))
     rl = reciprocal(t).keep(live)
-    w = scale(scale(jnp.where(live, ss, jnp.zeros((), ss.dtype)), tl, rl), tl, rl)
+
+    def from_sum():
+        return scale(scale(jnp.where(live, ss, zero), tl, rl), tl, rl)
+
+    def from_entries():
+        xs = scale(jnp.where(live, x, zero), tl, rl)
+        return jnp.sum(xs * xs, axis=axes, keepdims=True)
+
+    w = lax.cond(jnp.all((ss >= finfo.tiny / finfo.eps**3) | ~live), from_sum, from_entries)
     k = tl * (w / (jnp.sqrt(1.0 + w) + 1.0))
     return ss, h, live, k, tl
 
@@ -448,12 +484,13 @@ def _norm_relaxed_jvp(axes, keepdims, primals, tangents):
     ss, h, live, k, tl = _huber_parts(x, t, axes)
     one, zero = jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
     out = _norm_relaxed(x, t, axes, keepdims)
-    sq = (lambda a: a) if keepdims else (lambda a: jnp.squeeze(a, axes))
+    sq = (lambda v: v) if keepdims else (lambda v: jnp.squeeze(v, axes))
 
     def d_x(d):
-        # the hard unit vector's factor only off the band (lax.cond inside)
-        f = jnp.where(live, 1.0 / (k + tl), _unit_factor(x, jnp.where(live, one, ss), axes))
-        return sq(jnp.sum(_unit(x, f) * d, axis=axes, keepdims=True))
+        # the hard unit vector's factors only off the band (lax.cond inside)
+        a, b = _unit_factors(x, jnp.where(live, one, ss), axes)
+        factors = (jnp.where(live, one, a), jnp.where(live, 1.0 / (k + tl), b))
+        return sq(jnp.sum(_unit(x, factors) * d, axis=axes, keepdims=True))
 
     def d_t(d):
         g = jnp.where(live, -k / (k + tl), jnp.where(h == 0, zero, -one))
@@ -486,7 +523,7 @@ def norm(
       x: floating-point array.
       axis: axis or axes to reduce (``None``: all).
       keepdims: keep reduced axes with size 1.
-      temperature: non-negative, traced, broadcasts against the result.
+      temperature: non-negative, traced, broadcastable to the result's shape.
       mode: ``algebraic`` (the only one).
       straight_through: hard value, relaxed derivative.
 
@@ -502,7 +539,8 @@ def norm(
 
     Raises:
       TypeError: non-floating ``x``. ValueError: unknown mode, concrete
-      negative temperature.
+      negative temperature, a temperature that does not broadcast to the
+      result's shape.
 
     Examples:
       >>> import jax, jax.numpy as jnp, softops as so
@@ -522,14 +560,21 @@ def norm(
     def hard(x):
         return _norm_hard(x, axes, keepdims)
 
+    kept = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
+    result = kept if keepdims else tuple(n for i, n in enumerate(x.shape) if i not in axes)
+    try:
+        fits = np.broadcast_shapes(t.shape, result) == result
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"norm expects a temperature that broadcasts to the result's shape {result}, got shape {t.shape}"
+        )
+
     def soft(x, t):
-        # t on the keepdims shape of the result (it broadcasts against the result)
-        if t.ndim:
-            kept = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
-            result = kept if keepdims else tuple(n for i, n in enumerate(x.shape) if i not in axes)
-            t = jnp.broadcast_to(t, jnp.broadcast_shapes(t.shape, result))
-            t = t if keepdims else jnp.expand_dims(t, axes)
-        return _norm_relaxed(x, t, axes, keepdims)
+        # t on the keepdims shape of the result
+        t = jnp.broadcast_to(t, result)
+        return _norm_relaxed(x, t if keepdims else jnp.reshape(t, kept), axes, keepdims)
 
     return finish(hard, soft, (x, t), straight_through, dtype, op="norm")
 

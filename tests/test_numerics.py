@@ -283,3 +283,59 @@ def test_log_sqrt_divide_at_temperatures_beyond_the_squares_range():
     )
     np.testing.assert_array_equal(g, [0.0, -1.0])
     np.testing.assert_array_equal(so.sqrt(jnp.array([np.inf, -1.0]), temperature=0.5), [np.inf, np.nan])
+
+
+def test_safe_operators_where_intermediates_overflow_but_results_do_not():
+    f32 = jnp.float32
+    # sqrt: x + t^2 overflows from t ~ 3e15 in float32
+    for t in (1e16, 1e18):
+        want = t * (np.sqrt(1 + 3.4e38 / t**2) - 1)
+        np.testing.assert_allclose(so.sqrt(f32(3.4e38), temperature=t), want, rtol=1e-5)
+    g = jax.grad(lambda t: so.sqrt(f32(3.4e38), temperature=t))(f32(1e18))
+    np.testing.assert_allclose(g, 1e18 / np.sqrt(3.4e38 + 1e36) - 1, rtol=1e-4)
+    # divide: a / t overflows, a b / (b^2 + t^2) does not
+    np.testing.assert_allclose(so.divide(f32(1e36), f32(1.0), temperature=1e-3), 1e36 / (1 + 1e-6), rtol=1e-6)
+    ga, gt = jax.grad(lambda b, t: so.divide(f32(1e36), b, temperature=t), argnums=(0, 1))(
+        f32(1.0), f32(1e-3)
+    )
+    np.testing.assert_allclose([ga, gt], [-1e36 * (1 - 1e-6) / (1 + 1e-6) ** 2, -2e33], rtol=1e-5)
+    # norm: the squares of these entries flush to 0, their quotients by t do not
+    np.testing.assert_allclose(so.norm(jnp.array([1e-23], f32), temperature=1e-10), 5e-37, rtol=1e-5)
+    np.testing.assert_allclose(
+        so.norm(jnp.array([3e-20, 4e-20], f32), temperature=1e-10), 1.25e-29, rtol=1e-5
+    )
+
+
+def test_second_derivatives_at_the_edges_of_the_safe_operators():
+    f32 = jnp.float32
+    h = jax.hessian(lambda x: so.norm(x, temperature=0.0))(jnp.array([1e-25, 1e-25], f32))
+    np.testing.assert_allclose(h, np.array([[1.0, -1.0], [-1.0, 1.0]]) * 0.5**1.5 * 1e25, rtol=1e-5)
+    h = jax.hessian(lambda x: so.norm(x, temperature=0.0))(jnp.array([1e-20, 0.0], f32))
+    np.testing.assert_allclose(h, [[0.0, 0.0], [0.0, 1e20]], rtol=1e-5)
+    for t in (0.0, 1e-30):
+        d2 = jax.jit(jax.grad(jax.grad(lambda x, t: so.sqrt(x, temperature=t))))(f32(0.0), f32(t))
+        dxdt = jax.jit(jax.grad(jax.grad(lambda x, t: so.sqrt(x, temperature=t)), argnums=1))(
+            f32(0.0), f32(t)
+        )
+        np.testing.assert_array_equal([d2, dxdt], [0.0, 0.0])
+    # at t == 0 log's slope 1 / x does not depend on t
+    np.testing.assert_array_equal(jax.hessian(lambda t: so.log(f32(1e-20), temperature=t))(f32(0.0)), 0.0)
+    assert not np.isnan(jax.hessian(lambda t: so.log(f32(1e-20), temperature=t))(f32(1e-30)))
+    for fn in (so.round, so.floor, so.ceil):
+        for t in (2e19, 1e30, 3e38):
+            h = jax.hessian(lambda x, t, fn=fn: fn(x, temperature=t), argnums=(0, 1))(f32(0.3), f32(t))
+            assert np.all(np.isfinite(np.asarray(h))), (fn, t)
+
+
+def test_norm_rejects_a_temperature_that_does_not_fit_the_result():
+    x = jnp.ones((3, 4))
+    for t, kw in [
+        ((2,), {}),
+        ((2, 1), {"axis": 0}),
+        ((2, 3, 1), {"axis": 1, "keepdims": True}),
+        ((2, 1), {"axis": 1}),
+    ]:
+        with pytest.raises(ValueError, match="broadcasts to the result"):
+            so.norm(x, temperature=jnp.full(t, 0.5), **kw)
+    assert so.norm(x, axis=1, keepdims=True, temperature=jnp.full((3, 1), 0.5)).shape == (3, 1)
+    assert so.norm(x, axis=0, temperature=jnp.full((4,), 0.5)).shape == (4,)
