@@ -9,6 +9,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from softops import _checks
 from softops._families import SMOOTH_MODES, STEP_MODES, family, residual
@@ -30,6 +31,22 @@ def _sample1(key, dtype):
 def _sample2(key, dtype):
     a, b = jax.random.normal(key, (2, 9), "float32") * 2
     return (np.asarray(a).astype(dtype), np.asarray(b).astype(dtype)), {}
+
+
+# The relaxations add a smoothing residual to the exact kink (max(x, 0), clip,
+# ...). The residual's derivative takes the step as 1/2 at its own kink, so the
+# kink term must too: with jax's max/clip that holds, but their derivatives
+# divide per element to split ties; the hard operators' own rules below, given
+# 1/2, select instead.
+_KINK = 0.5
+
+
+def _clamp(lo, x, hi):
+    """``lax.clamp`` broadcast: derivative 1 strictly inside, 0 elsewhere (no tie
+    split, no division); only where the value at the bound does not matter."""
+    shape = jnp.broadcast_shapes(jnp.shape(lo), x.shape, jnp.shape(hi))
+    b = lambda a: jnp.broadcast_to(jnp.asarray(a, x.dtype), shape)
+    return lax.clamp(b(lo), b(x), b(hi))
 
 
 # ---------------------------------------------------------------------------- relu
@@ -115,7 +132,8 @@ def relu(
         outer = jnp.where(x == 0, hard + t * fam.s0, hard)
         # max(x, 0) + t * tail(-|x| / t): the kink in x itself, so d/dt is the
         # residual's own derivative (t * max(x / t, 0) would cancel in d/dt).
-        kernel = lambda x, t, r: jnp.maximum(x, 0.0) + t * residual(fam, scale(x, t, r))
+        # (the kink's tie rule, 1/2, is the residual's: see _KINK)
+        kernel = lambda x, t, r: _relu_hard(x, _KINK) + t * residual(fam, scale(x, t, r))
         return relax(x, t, (x,), kernel, outer)
 
     return finish(lambda x: _relu_hard(x, c), soft, (x, t), straight_through, dtype, op="relu")
@@ -196,7 +214,7 @@ def abs(  # noqa: A001 - mirrors jnp.abs
         hard = _abs_hard(x, c)
         outer = jnp.where(x == 0, hard, hard - 2.0 * fam.s0 * t)
         # |x| as 2 max(x, 0) - x (derivative 0 at 0), plus the smoothing in units of t.
-        kink = lambda x: 2.0 * jnp.maximum(x, 0.0) - x
+        kink = lambda x: 2.0 * _relu_hard(x, _KINK) - x
         kernel = lambda x, t, r: kink(x) + t * (2.0 * residual(fam, scale(x, t, r)) - 2.0 * fam.s0)
         return relax(x, t, (x,), kernel, outer)
 
@@ -274,9 +292,13 @@ def heaviside(
         return _jump(jnp.heaviside(x, jnp.asarray(h0, x.dtype)))
 
     def soft(x, t):
-        # On the jump itself every t > 0 gives the midpoint 1/2 (also below the
-        # smallest usable temperature, where relax takes this far-field form).
-        outer = jnp.where((x == 0) & (t > 0), 0.5, hard(x) - far_tail(fam.tail_coef, x, t))
+        # The hard step, except that on the jump itself every t > 0 gives the
+        # midpoint 1/2 (also below the smallest usable temperature, where relax
+        # takes this far-field form): one per-temperature value at x == 0.
+        one, zero = jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
+        mid = jnp.where(t > 0, jnp.asarray(0.5, x.dtype), jnp.asarray(h0, x.dtype))
+        step = _jump(jnp.where(x < 0, zero, jnp.where(x > 0, one, jnp.where(x == 0, mid, x))))  # NaN stays
+        outer = step - far_tail(fam.tail_coef, x, t)
         return relax(x, t, (x,), lambda x, t, r: fam.cdf(scale(x, t, r)), outer)
 
     return finish(hard, soft, (x, t), straight_through, dtype, op="heaviside")
@@ -354,7 +376,7 @@ def _soft_max2(fam, a, b, t, r):
 
     Only inside :func:`relax`'s band, ``|a - b| <= L t``: ``(a - b) / t`` needs no clamp.
     """
-    return jnp.maximum(a, b) + t * residual(fam, scale(a - b, t, r))
+    return _max_hard(a, b, _KINK) + t * residual(fam, scale(a - b, t, r))
 
 
 def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn, names=("a", "b")):
@@ -588,9 +610,10 @@ def clip(
             # Only the nearer edge is within the band; the other distance is
             # clamped to it (where its residual is 0) so that it cannot overflow.
             def res(d):
-                return residual(fam, scale(jnp.clip(d, -bound, bound), t, r))
+                return residual(fam, scale(_clamp(-bound, d, bound), t, r))
 
-            return jnp.clip(jnp.clip(x, lo, hi) + t * (res(x - lo) - res(x - hi)), lo, hi)
+            kink = _clip_hard(x, lo, hi, _KINK, _KINK)
+            return _clamp(lo, kink + t * (res(x - lo) - res(x - hi)), hi)
 
         return relax(z, t, (x,), kernel, outer)
 

@@ -120,38 +120,44 @@ def _gaussian_tail(v):
 
 
 # --- compactly supported piecewise polynomials on [-1, 1] ----------------------------
+# Clamps by min/max: every cdf and odd part is differentiated as its density
+# (_with_density) and every tail through `residual`'s rule, never by autodiff,
+# so the clamps' tie rules at the band edges do not matter.
 def _unit(u):
-    """(u + 1) / 2 clamped to [0, 1]; at the band edges the derivative is the inner one."""
-    inside = jnp.abs(u) <= 1
-    v = (jnp.where(inside, u, 0.0) + 1.0) / 2.0
-    return inside, jnp.where(inside, v, jnp.where(u >= 1, 1.0, 0.0).astype(u.dtype))
+    """(u + 1) / 2 clamped to [0, 1]."""
+    return jnp.clip(0.5 * u + 0.5, 0.0, 1.0)
+
+
+def _unit_below(v):
+    """(v + 1) / 2 clamped at 0, for v <= 0 (where the tails are evaluated)."""
+    return jnp.maximum(0.5 * v + 0.5, 0.0)
 
 
 def _ramp_cdf(u):
-    return _unit(u)[1]
+    return _unit(u)
 
 
 def _ramp_tail(v):
-    return jnp.square(_unit(v)[1])
+    return jnp.square(_unit_below(v))
 
 
 def _cubic_cdf(u):
-    v = _unit(u)[1]
+    v = _unit(u)
     return v * v * (3.0 - 2.0 * v)
 
 
 def _cubic_tail(v):
-    w = _unit(v)[1]
+    w = _unit_below(v)
     return w**3 * (2.0 - w)
 
 
 def _quintic_cdf(u):
-    v = _unit(u)[1]
+    v = _unit(u)
     return v**3 * (10.0 + v * (-15.0 + 6.0 * v))
 
 
 def _quintic_tail(v):
-    w = _unit(v)[1]
+    w = _unit_below(v)
     return w**4 * (5.0 + w * (-6.0 + 2.0 * w))
 
 
@@ -174,9 +180,9 @@ def _triangular_tail(v):
 
 
 def _clip1(u):
-    # Not jnp.clip: its tie rule halves the derivative at exactly +-1, which would
-    # make e.g. the ramp staircase's derivative 1/2 at the integers instead of 1.
-    return jnp.where(jnp.abs(u) <= 1, u, jnp.sign(u))
+    # (differentiated only through the densities, so jnp.clip's tie rule, which
+    # would halve the derivative at exactly +-1, never applies)
+    return jnp.clip(u, -1.0, 1.0)
 
 
 _ODD = {
@@ -235,7 +241,8 @@ def _with_density(f: Kernel, pdf: Kernel) -> Kernel:
 # else erfc(|w|) / 2 or (2 - erfc(|w|)) / 2 with 0 <= erfc(|w|) <= erfc(1/sqrt(2)))
 # skip the clamp: two compares and two selects per element, and in reverse mode
 # the clamp's masks would need the step's value, which the derivative does not.
-_IN_RANGE = ("logistic", "algebraic", "gaussian")
+# So does the ramp, a clip to [0, 1] (the quintic does round to 1 + eps).
+_IN_RANGE = ("logistic", "algebraic", "gaussian", "ramp", "boxcar")
 
 
 def _step(f: Family) -> Kernel:
