@@ -347,8 +347,11 @@ def _tikhonov_parts(a, b, t):
 @jax.custom_jvp
 def _tikhonov(a, b, t):
     near, u, an, r = _tikhonov_parts(a, b, t)
+    one = jnp.ones((), b.dtype)
     p = jnp.where(near, u, a) / jnp.where(near, 1.0 + u * u, b)
-    return jnp.where(near, scale(an * p, t, r), p)
+    # p used once (XLA would otherwise split the division into its own pass):
+    # near, (p a) s r = (a u / (1 + u^2)) / t; far, p * 1 * 1 * 1 = a / b exactly
+    return ((p * jnp.where(near, a, one)) * jnp.where(near, r.s, one)) * jnp.where(near, r.r, one)
 
 
 def _tikhonov_jvp(primals, tangents):
