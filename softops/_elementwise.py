@@ -520,6 +520,29 @@ def _clip_hard_jvp(c_lo, c_hi, primals, tangents):
 _clip_hard.defjvp(_clip_hard_jvp, symbolic_zeros=True)
 
 
+@jax.custom_jvp
+def _clip_kink(x, lo, hi):
+    """``jnp.clip(x, lo, hi)`` differentiated as ``lo + relu(x - lo) - relu(x - hi)``
+    with each relu's tie at 1/2 (the residual's): at ``x == lo`` the weight on x
+    is 1/2, and 0 at ``x == lo == hi``, where the relaxation is constant in x."""
+    return jnp.clip(x, lo, hi)
+
+
+def _clip_kink_jvp(primals, tangents):
+    (x, lo, hi), (dx, dlo, dhi) = primals, tangents
+    half, one, zero = jnp.asarray(_KINK, x.dtype), jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
+    above_lo = jnp.where(x > lo, one, jnp.where(x < lo, zero, half))
+    above_hi = jnp.where(x > hi, one, jnp.where(x < hi, zero, half))
+    return _clip_kink(x, lo, hi), tangent(
+        (dx, lambda d: (above_lo - above_hi) * d),
+        (dlo, lambda d: (1.0 - above_lo) * d),
+        (dhi, lambda d: above_hi * d),
+    )
+
+
+_clip_kink.defjvp(_clip_kink_jvp, symbolic_zeros=True)
+
+
 def clip(
     x: ArrayLike,
     /,
@@ -612,8 +635,11 @@ def clip(
             def res(d):
                 return residual(fam, scale(_clamp(-bound, d, bound), t, r))
 
-            kink = _clip_hard(x, lo, hi, _KINK, _KINK)
-            return _clamp(lo, kink + t * (res(x - lo) - res(x - hi)), hi)
+            v = _clip_kink(x, lo, hi) + t * (res(x - lo) - res(x - hi))
+            # in range by selects: on a tie (a compact mode past the band, a
+            # residual absorbed by rounding, lower == upper) the value's own
+            # derivative passes, where lax.clamp's would be 0 and jnp.clip's halved
+            return jnp.where(v < lo, lo, jnp.where(v > hi, hi, v))
 
         return relax(z, t, (x,), kernel, outer)
 

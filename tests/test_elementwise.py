@@ -192,3 +192,22 @@ def test_temperatures_beyond_one_over_tiny_keep_their_value():
     )
     assert float(so.greater(np.float32(3e38), 0.5, temperature=np.inf)) == 0.5
     assert float(so.sign(np.float32(1e30), temperature=np.inf)) == 0.0
+
+
+def test_clip_gradients_where_the_relaxation_sits_on_a_bound():
+    """Past the band of a compact mode, where rounding absorbs the residual, and
+    for lower == upper, the relaxed clip equals a bound: its derivatives are the
+    bound's, not 0."""
+    g = jax.grad(lambda lo, hi: so.clip(-3.0, lo, hi, temperature=1.0, mode="ramp"), argnums=(0, 1))
+    np.testing.assert_array_equal(g(0.0, 1.0), [1.0, 0.0])
+    for st in (False, True):
+        f = lambda lo, hi, st=st: so.clip(30.0, lo, hi, temperature=1.0, straight_through=st)
+        np.testing.assert_allclose(jax.grad(f, argnums=(0, 1))(1.0, 2.0), [0.0, 1.0], atol=1e-6)
+    for x in (0.5, 1.0):  # lower == upper: the bounds share the derivative, x gets none
+        g = jax.grad(lambda x, c: so.clip(x, c, c, temperature=1.0), argnums=(0, 1))(x, 1.0)
+        np.testing.assert_allclose(g, [0.0, 1.0], atol=1e-7)
+    g = jax.grad(lambda x, lo, hi: so.clip(x, lo, hi, temperature=1.0), argnums=(0, 1, 2))(0.5, 1.0, 1.0)
+    s = 1 / (1 + np.exp(0.5))  # logistic cdf of (x - bound) / t
+    np.testing.assert_allclose(g, [0.0, 1 - s, s], rtol=1e-6)
+    g = jax.grad(lambda x, hi: so.clip(x, 0.0, hi, temperature=1e-17), argnums=(0, 1))(1.0, 1.0)
+    np.testing.assert_allclose(g, [0.5, 0.5], rtol=1e-6)
