@@ -12,7 +12,7 @@ from jax import lax
 from softops import _checks
 from softops._elementwise import _jump
 from softops._families import SMOOTH_MODES, family
-from softops._mechanism import Reciprocal, finish, prepare, reciprocal, relax, saturation, scale
+from softops._mechanism import finish, prepare, reciprocal, relax, saturation, scale
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -59,12 +59,10 @@ def _cell_norm(fam, t):
     one = jnp.ones((), t.dtype)
     linear = _linear(t)
     flat = t < 0.5 / saturation(t.dtype)
-    keep = ~(linear | flat)
-    tn = jnp.where(keep, t, one)
+    tn = jnp.where(linear | flat, one, t)
     # bit for bit relax's r where kept; that of t = 1 (s too) elsewhere: 0.5 / norm
     # is differentiated, and a tiny norm would overflow its higher derivatives
-    rt = reciprocal(t)
-    rn = Reciprocal(jnp.where(keep, rt.s, one), jnp.where(keep, rt.r, one))
+    rn = reciprocal(tn)
     return jnp.where(flat, jnp.asarray(0.5, t.dtype), fam.odd(scale(jnp.asarray(0.5, t.dtype), tn, rn)))
 
 

@@ -100,7 +100,7 @@ def _shifted_root_jvp(primals, tangents):
     k = _shifted_root(x, t)
     one, zero = jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
     pole = arg == 0  # x == 0 below the smallest usable temperature (double where)
-    inv = jnp.where(pole, zero, c / jnp.sqrt(jnp.where(pole, one, arg)))  # 1 / s
+    inv = jnp.where(pole, zero, c / jnp.sqrt(_safe_den(arg)))  # 1 / s
     inv = jnp.where(x < 0, jnp.asarray(jnp.nan, x.dtype), inv)
     gt = jnp.where(live & (x < jnp.inf), -k * inv, jnp.where(x == 0, zero, -one))
     return k, tangent((dx, lambda d: 0.5 * inv * d), (dt, lambda d: gt * d))
@@ -233,9 +233,7 @@ def _log_slope(x, t):
     """``1 / (x + t)``, the derivative of :func:`_shifted_log` in both arguments;
     0 at ``x + t == 0`` (the hard rule at the pole), NaN for ``x < 0 < t``."""
     arg = x + t  # an overflow here gives 1 / inf = 0, the derivative to working precision
-    pole = arg == 0
-    one, zero = jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
-    g = jnp.where(pole, zero, 1.0 / jnp.where(pole, one, arg))
+    g = jnp.where(arg == 0, jnp.zeros((), x.dtype), 1.0 / _safe_den(arg))
     return jnp.where((x < 0) & (t > 0), jnp.asarray(jnp.nan, x.dtype), g)
 
 
@@ -361,9 +359,9 @@ def _tikhonov_jvp(primals, tangents):
     # and a / b's own derivatives in the far field (0 at b == 0, as the hard rule).
     (a, b, t), (da, db, dt) = primals, tangents
     near, u, an, r = _tikhonov_parts(a, b, t)
-    one, zero = jnp.ones((), b.dtype), jnp.zeros((), b.dtype)
+    zero = jnp.zeros((), b.dtype)
     pole = b == 0  # used only in the far field, where b == 0 means t is not usable
-    w = 1.0 / jnp.where(near, 1.0 + u * u, jnp.where(pole, one, b))  # 1 / b in the far field
+    w = 1.0 / jnp.where(near, 1.0 + u * u, _safe_den(b))  # 1 / b in the far field
 
     def over_t2(v):
         return scale(scale(v, t, r), t, r)
@@ -390,6 +388,13 @@ def _norm_hard(x, axes, keepdims):
     return jnp.sqrt(jnp.sum(x * x, axis=axes, keepdims=keepdims))
 
 
+def _squares_kept(ss):
+    """Whether a sum of squares is large enough that the entries whose squares
+    flush below ``finfo.tiny`` cannot matter beside it."""
+    finfo = jnp.finfo(ss.dtype)
+    return ss >= finfo.tiny / finfo.eps**3
+
+
 def _unit_factors(x, ss, axes):
     """Per slice ``(a, b)`` with ``(x * a) * b`` the unit vector ``x / |x|`` (0 for
     the zero vector).
@@ -404,10 +409,8 @@ def _unit_factors(x, ss, axes):
     holds one power of ``1 / max|x|``, not two (which overflow for tiny ``x``).
     Infinite entries are handled by :func:`_unit` (``b`` is 0 on their slices).
     """
-    finfo = jnp.finfo(x.dtype)
     one, zero = jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
-    # entries flushed below finfo.tiny cannot matter beside a sum this large
-    normal = (ss >= finfo.tiny / finfo.eps**3) & (ss <= finfo.max)
+    normal = _squares_kept(ss) & (ss <= jnp.finfo(x.dtype).max)
 
     def direct():
         return jnp.ones_like(ss), jnp.where(normal, 1.0 / jnp.sqrt(jnp.where(normal, ss, one)), zero)
@@ -448,7 +451,6 @@ def _huber_parts(x, t, axes):
     of squares is not a normal number (entries below ~1e-19 in float32, whose
     squares flush to 0); then (``lax.cond``) it is the sum of ``(x / t)^2``.
     """
-    finfo = jnp.finfo(x.dtype)
     zero = jnp.zeros((), x.dtype)
     ss = jnp.sum(x * x, axis=axes, keepdims=True)
     h = jnp.sqrt(ss)
@@ -463,7 +465,7 @@ def _huber_parts(x, t, axes):
         xs = scale(jnp.where(live, x, zero), tl, rl)
         return jnp.sum(xs * xs, axis=axes, keepdims=True)
 
-    w = lax.cond(jnp.all((ss >= finfo.tiny / finfo.eps**3) | ~live), from_sum, from_entries)
+    w = lax.cond(jnp.all(_squares_kept(ss) | ~live), from_sum, from_entries)
     k = tl * (w / (jnp.sqrt(1.0 + w) + 1.0))
     return ss, h, live, k, tl
 
