@@ -20,9 +20,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from jax.custom_derivatives import SymbolicZero
 
 from softops import _checks
-from softops._mechanism import band, hold, prepare, saturation, scale, straight_through
+from softops._mechanism import band, hold, prepare, reciprocal, saturation, scale, straight_through
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -224,32 +225,77 @@ def _scores(x: Array, t: Array, ax: int):
     return live, m0, t1, dc, u
 
 
-@functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
-def _expectation(dc: Array, u: Array, ax: int) -> Array:
-    """``sum(softmax(u) * dc)`` along ``ax`` (kept), for finite ``u <= 0``.
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2, 3))
+def _soft_reduce(x: Array, t: Array, ax: int, mode: str) -> Array:
+    """The ``softmax`` expectation or the ``logsumexp`` of each slice along
+    ``ax`` (kept); the hard max on the slices that are not live.
 
-    Both sums come from one reduction (one pass over the slice), and the JVP,
-    ``sum(w (ddc + du (dc - mean)))``, is written out: it is a single
-    elementwise pass in either mode of differentiation.
+    The value clamps instead of masking: a live slice's shifts ``x - max`` are
+    finite or ``-inf``, and ``max(., -L)`` maps both onto finite scores
+    (``-inf`` entries weigh exactly 0); the other slices' garbage is discarded
+    by the final select. With no select per entry, XLA fuses the scores into
+    the sums. The JVP, written out, masks instead (see :func:`_scores`), so
+    that its own derivatives never meet ``-inf * 0``.
     """
-    return _expectation_parts(dc, u, ax)[0]
+    m = jnp.max(x, ax, keepdims=True)
+    live = hold(m, t)[0]
+    # m and t as they are (not hold's benign stand-ins): the slices where they
+    # are not finite or usable are discarded below, and per-slice selects
+    # ahead of the pass over x would cost it a separate XLA fusion.
+    r = reciprocal(t)
+    d = x - m
+    e = jnp.exp(jnp.maximum((d * r.s) * r.r, jnp.asarray(-saturation(x.dtype), x.dtype)))
+    if mode == "logsumexp":
+        val = m + t * jnp.log(jnp.sum(e, ax, keepdims=True))
+    else:
+        # The mean shift in x's units (t * mean(u) underflows at huge t), scaled
+        # by 2^-k >= 1 / n (exact) so that its sum cannot overflow where the
+        # mean fits (|dc| reaches the largest float at t ~ 1e32).
+        k = (x.shape[ax] - 1).bit_length()  # the axis is never empty here
+        down, up = jnp.asarray(2.0**-k, x.dtype), jnp.asarray(2.0**k, x.dtype)
+        # Both sums in one pass: a complex sum adds the real and imaginary parts
+        # separately, and XLA reduces it in one fused loop where two float sums
+        # over the same weights would each have the weights written out first.
+        dc = jnp.maximum(d, -band(t)) * down
+        sums = jnp.sum(lax.complex(e, e * dc), ax, keepdims=True)
+        val = m + (jnp.imag(sums) / jnp.real(sums)) * up
+    return jnp.where(live, val, m)
 
 
-def _expectation_parts(dc, u, ax):
+def _soft_reduce_jvp(ax, mode, primals, tangents):
+    # With w = softmax(u), u the masked scores of _scores and ubar = sum(w u):
+    #   softmax:   dval = sum(w (dx + (dx - u dt)(u - ubar)))  (w + w (u - ubar): +0, not -0, off the support)
+    #            = sum(w (1 + u - ubar) dx) - dt var_w(u)
+    #   logsumexp: dval = sum(w dx) + dt (log sum(e) - ubar)
+    # On a slice that is not live, w is the hard max's tie-splitting one-hot,
+    # u = ubar = 0 where w > 0 and dt counts as 0: sum(w dx), the hard max's
+    # minimum-norm derivative (NaN for a slice holding a NaN).
+    x, t = primals
+    dx, dt = tangents
+    live, _, _, _, u = _scores(x, t, ax)
     e = jnp.exp(u)
-    # dc is scaled by 2^-k >= 1 / n (exact) so that its sum cannot overflow
-    # where the mean fits (|dc| reaches the largest float at t ~ 1e32).
-    k = (dc.shape[ax] - 1).bit_length()  # the axis is never empty here
-    down, up = jnp.asarray(2.0**-k, dc.dtype), jnp.asarray(2.0**k, dc.dtype)
-    sums = jnp.sum(jnp.stack([e, e * (dc * down)]), ax + 1, keepdims=True)
-    return (sums[1] / sums[0]) * up, e, sums[0]
+    if mode == "softmax" or not isinstance(dt, SymbolicZero):
+        sums = jnp.sum(lax.complex(e, e * u), ax, keepdims=True)  # one pass (see _soft_reduce)
+        total, ubar = jnp.real(sums), jnp.imag(sums) / jnp.real(sums)
+    else:
+        total = jnp.sum(e, ax, keepdims=True)
+    terms = []
+    if mode == "logsumexp":
+        if not isinstance(dx, SymbolicZero):
+            terms.append(jnp.sum(e * dx, ax, keepdims=True) / total)
+        if not isinstance(dt, SymbolicZero):
+            terms.append(jnp.where(live, dt, jnp.zeros((), x.dtype)) * (jnp.log(total) - ubar))
+    else:
+        if not isinstance(dx, SymbolicZero):
+            terms.append(jnp.sum((e + e * (u - ubar)) * dx, ax, keepdims=True) / total)
+        if not isinstance(dt, SymbolicZero):
+            var = jnp.sum(e * (u * (u - ubar)), ax, keepdims=True) / total
+            terms.append(-jnp.where(live, dt, jnp.zeros((), x.dtype)) * var)
+    out = _soft_reduce(x, t, ax, mode)
+    return out, jnp.broadcast_to(functools.reduce(jnp.add, terms), out.shape)
 
 
-@_expectation.defjvp
-def _expectation_jvp(ax, primals, tangents):
-    (dc, u), (ddc, du) = primals, tangents
-    mean, e, total = _expectation_parts(dc, u, ax)
-    return mean, jnp.sum(e * (ddc + du * (dc - mean)), ax, keepdims=True) / total
+_soft_reduce.defjvp(_soft_reduce_jvp, symbolic_zeros=True)
 
 
 def _weights(u: Array, ax: int, mode: str) -> Array:
@@ -294,13 +340,10 @@ def _max(op, x, axis, keepdims, temperature, mode, use_st, sgn, modes=MAX_MODES)
         )
 
     def soft(x, t):
+        if mode in ("softmax", "logsumexp"):
+            return _soft_reduce(x, t, ax, mode)
         live, m0, t1, dc, u = _scores(x, t, ax)
-        if mode == "logsumexp":
-            val = m0 + t1 * jnp.log(jnp.sum(jnp.exp(u), ax, keepdims=True))
-        elif mode == "softmax":
-            val = m0 + _expectation(dc, u, ax)
-        else:
-            val = m0 + jnp.sum(_weights(u, ax, mode) * dc, ax, keepdims=True)
+        val = m0 + jnp.sum(_weights(u, ax, mode) * dc, ax, keepdims=True)
         return jnp.where(live, val, hard(x, t))
 
     out = straight_through(hard, soft, x, t) if use_st else soft(x, t)
@@ -550,7 +593,7 @@ def min(  # noqa: A001 - mirrors jnp.min
     Examples:
       >>> import jax, jax.numpy as jnp, softops as so
       >>> jax.grad(so.min)(jnp.array([1.0, 1.0, 4.0]), temperature=0.0).tolist()
-      [0.5, 0.5, -0.0]
+      [0.5, 0.5, 0.0]
     """
     return _max("min", x, axis, keepdims, temperature, mode, straight_through, -1.0)
 
