@@ -8,7 +8,10 @@ the softops function and of its baseline, and prints the ratio.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -77,6 +80,28 @@ def timeit(fn: Callable[..., Any], args: Sequence[Any], repeats: int = 20, min_t
     return _measure([fn], args, repeats, min_time)[0]
 
 
+@contextlib.contextmanager
+def _quiet_callbacks():
+    """Keep jax from logging a full traceback for each host callback that
+    raises inside another library: the failure is reported in the table."""
+    log = logging.getLogger("jax._src.callback")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+def _reason(err: Exception, width: int = 70) -> str:
+    """The gist of another library's error: the innermost ``SomeError: message``
+    line of a traceback carried in it (a host callback's), else its first line."""
+    lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+    raised = [ln for ln in lines if re.match(r"^[\w.]*(Error|Exception): ", ln)]
+    text = raised[-1].split(": ", 1)[1] if raised else (lines[0] if lines else "")
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def run_case(case: Case, quick: bool = False) -> dict[str, Any]:
     reps = 3 if quick else 20
     min_time = 0.0 if quick else 0.2
@@ -102,7 +127,8 @@ def run_case(case: Case, quick: bool = False) -> dict[str, Any]:
                 continue
             try:
                 # Other libraries can be orders of magnitude slower: a few calls suffice.
-                row[f"{label}_{other}"] = timeit(jax.jit(wrap(impl)), case.args, 3, 0.0) / base
+                with _quiet_callbacks():
+                    row[f"{label}_{other}"] = timeit(jax.jit(wrap(impl)), case.args, 3, 0.0) / base
             except Exception as err:  # another library failing is reported, not fatal
-                row[f"{label}_{other}"] = f"failed: {type(err).__name__}"
+                row[f"{label}_{other}"] = f"failed: {type(err).__name__} ({_reason(err)})"
     return row
