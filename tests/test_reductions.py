@@ -322,3 +322,30 @@ def test_soft_max_mean_does_not_overflow_at_huge_temperature():
     # so the weights are not flushed to uniform (-2.7e38) on CPU.
     e = np.exp(np.asarray(x, np.float64) / 3e38)
     np.testing.assert_allclose(val, (e * np.asarray(x, np.float64)).sum() / e.sum(), rtol=1e-5)
+
+
+def test_logsumexp_derivatives_finite_with_extreme_entries_at_huge_temperature():
+    # A batch of slices holding the largest floats, infinities and tiny values
+    # at t = 3e38: every weight is finite, each slice's weights sum to 1 and
+    # the t-derivative is finite (the masked form gave inf and NaN here).
+    fmax = float(np.finfo(np.float32).max)
+    rows = [
+        [fmax, -fmax, 0.0, 1.0, 2.0, 3.0],
+        [1.0, 3.0, 3.0, 0.0, 0.0, 0.0],
+        [-np.inf, 0.0, 1.0, -np.inf, 2.0, 2.0],
+        [np.inf, 1.0, 2.0, 3.0, 4.0, 5.0],
+        [-np.inf] * 6,
+        [1e30, -1e30, 1e29, 0.0, 5.0, 5.0],
+        [1e-30, -1e-30, 0.0, 0.0, 1e-35, 2e-30],
+        [fmax] * 6,
+        [-fmax] * 6,
+    ]
+    x = jnp.asarray(rows, jnp.float32)
+    t = jnp.float32(3e38)
+    w = jnp.arange(1.0, len(rows) + 1.0)
+    for fn in (so.logsumexp, lambda x, temperature: so.max(x, temperature=temperature, mode="logsumexp")):
+        loss = lambda x, t, fn=fn: jnp.sum(fn(x, temperature=t) * w)
+        gx, gt = jax.jit(jax.grad(loss, (0, 1)))(x, t)
+        assert np.all(np.isfinite(gx))
+        assert np.isfinite(gt)
+        np.testing.assert_allclose(np.sum(gx, axis=-1), w, rtol=1e-6)
