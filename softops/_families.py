@@ -51,6 +51,11 @@ class Family:
     vanish faster than ``1/u``. It gives the first-order far-field term
     ``-c t / x`` of a step, which carries the derivative with respect to the
     temperature where the kernel itself is not evaluated (``|x| > L t``, ``t = 0``)."""
+    lower: Callable[[jax.Array], tuple[jax.Array, jax.Array]] | None = None
+    """``a -> (tail(-a), cdf(-a))`` for ``a >= 0``: the smoothed relu below its
+    kink and the lower tail of the step, computed together (they share an
+    exp, a sqrt or an ndtr). :func:`residual` and its derivative use it;
+    ``None`` where ``tail`` is."""
 
 
 def probability(p: jax.Array) -> jax.Array:
@@ -161,6 +166,42 @@ def _quintic_tail(v):
     return w**4 * (5.0 + w * (-6.0 + 2.0 * w))
 
 
+# --- (tail(-a), cdf(-a)) for a >= 0, each pair from one shared evaluation ----------
+def _logistic_lower(a):
+    e = jnp.exp(-a)
+    return jnp.log1p(e), e / (1.0 + e)
+
+
+def _algebraic_lower(a):
+    h = _algebraic_h(a)
+    return 0.5 / (h + a), 0.5 / (h * (h + a))  # (a derivative alone needs one division)
+
+
+def _gaussian_lower(a):
+    low = ndtr(-a)
+    return _INV_SQRT_2PI * jnp.exp(-0.5 * a * a) - a * low, low
+
+
+def _polynomial_lower(tail, cdf):
+    def lower(a):
+        w = jnp.maximum(0.5 - 0.5 * a, 0.0)
+        return tail(w), cdf(w)
+
+    return lower
+
+
+_LOWER = {
+    "logistic": _logistic_lower,
+    "algebraic": _algebraic_lower,
+    "gaussian": _gaussian_lower,
+    "ramp": _polynomial_lower(jnp.square, lambda w: w),
+    "cubic": _polynomial_lower(lambda w: w**3 * (2.0 - w), lambda w: w * w * (3.0 - 2.0 * w)),
+    "quintic": _polynomial_lower(
+        lambda w: w**4 * (5.0 + w * (-6.0 + 2.0 * w)), lambda w: w**3 * (10.0 + w * (-15.0 + 6.0 * w))
+    ),
+}
+
+
 # --- surrogate-gradient kernels for spiking networks (step-like operators only) -----
 def _arctan_cdf(u):
     return 0.5 + jnp.arctan(0.5 * math.pi * u) / math.pi
@@ -256,6 +297,7 @@ FAMILIES: dict[str, Family] = {
         f,
         cdf=_step(f),
         odd=_with_density(f.odd, _PDF[f.name]),
+        lower=_LOWER.get(f.name),
     )
     for f in (
         Family(
@@ -384,12 +426,31 @@ def residual(fam: Family, u: jax.Array) -> jax.Array:
     ``jnp.clip``, so ``jnp.maximum(u, 0) + residual(u)`` differentiates to
     ``cdf(u)`` everywhere, to every order.
     """
-    assert fam.tail is not None
-    return fam.tail(-jnp.abs(u))
+    assert fam.lower is not None
+    return fam.lower(jnp.abs(u))[0]
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
+def _slope(fam: Family, u: jax.Array, low: jax.Array) -> jax.Array:
+    """``cdf(u) - H(u)`` (``H(0) = 1/2``) given ``low = cdf(-|u|)``: it is
+    ``-sign(u) * low``, with no cancellation on either side of 0 (``cdf(u) - 1``
+    rounds to 0 for large ``u``). Differentiated as ``pdf(u)`` in ``u``; ``low``
+    is a function of ``u`` and its own tangent is not counted."""
+    return -jnp.sign(u) * low
+
+
+def _slope_jvp(fam, primals, tangents):
+    (u, low), (du, _) = primals, tangents
+    return _slope(fam, u, low), _PDF[fam.name](u) * du
+
+
+_slope.defjvp(_slope_jvp)
 
 
 @residual.defjvp
 def _residual_jvp(fam, primals, tangents):
     (u,), (du,) = primals, tangents
-    step = jnp.where(u > 0, 1.0, jnp.where(u < 0, 0.0, 0.5)).astype(u.dtype)
-    return residual(fam, u), (fam.cdf(u) - step) * du
+    # the tail's exp / sqrt / ndtr is shared with the slope's (XLA merges the
+    # primal's evaluation with this one)
+    _, low = fam.lower(jnp.abs(u))
+    return residual(fam, u), _slope(fam, u, low) * du

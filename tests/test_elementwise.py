@@ -211,3 +211,21 @@ def test_clip_gradients_where_the_relaxation_sits_on_a_bound():
     np.testing.assert_allclose(g, [0.0, 1 - s, s], rtol=1e-6)
     g = jax.grad(lambda x, hi: so.clip(x, 0.0, hi, temperature=1e-17), argnums=(0, 1))(1.0, 1.0)
     np.testing.assert_allclose(g, [0.5, 0.5], rtol=1e-6)
+
+
+def test_relu_temperature_derivative_is_accurate_far_above_the_kink():
+    # d/dt t S(x/t) = S(u) - u S'(u): the same at x and -x (S(u) - S(-u) = u),
+    # and small but not 0 far from the kink. Forming S'(u) as cdf(u) - 1 cancels
+    # for large u (to 0 in logistic at u = 30, by half in algebraic at u = 3000).
+    u = np.array([3.0, 30.0, 300.0, 3000.0])
+    exact = {
+        "logistic": np.log1p(np.exp(-u)) + u * np.exp(-u) / (1.0 + np.exp(-u)),
+        "algebraic": 0.5 / np.sqrt(1.0 + u * u),
+    }
+    for mode, want in exact.items():
+        dt = jax.vmap(jax.grad(lambda x, t, m=mode: so.relu(x, temperature=t, mode=m), argnums=1), (0, None))
+        above = dt(jnp.asarray(u, jnp.float32), jnp.float32(1.0))
+        below = dt(jnp.asarray(-u, jnp.float32), jnp.float32(1.0))
+        want = want.astype(np.float32)  # (the logistic's underflow to 0 beyond u ~ 100)
+        np.testing.assert_allclose(above, want, rtol=1e-5, err_msg=mode)
+        np.testing.assert_allclose(below, want, rtol=1e-5, err_msg=mode)
