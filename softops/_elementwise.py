@@ -12,8 +12,19 @@ import numpy as np
 from jax import lax
 
 from softops import _checks
-from softops._families import SMOOTH_MODES, STEP_MODES, family, residual
-from softops._mechanism import band, far_tail, finish, prepare, relax, resolve_subgradient, scale, tangent
+from softops._families import LIGHT_TAIL_MODES, SMOOTH_MODES, STEP_MODES, family, residual
+from softops._mechanism import (
+    band,
+    far_tail,
+    finish,
+    prepare,
+    relax,
+    relax_saturated,
+    resolve_subgradient,
+    saturate,
+    scale,
+    tangent,
+)
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -133,6 +144,9 @@ def relu(
         # max(x, 0) + t * tail(-|x| / t): the kink in x itself, so d/dt is the
         # residual's own derivative (t * max(x / t, 0) would cancel in d/dt).
         # (the kink's tie rule, 1/2, is the residual's: see _KINK)
+        if fam.name in LIGHT_TAIL_MODES:
+            kink = _relu_hard(x, _KINK)
+            return relax_saturated(t, lambda t, r: kink + t * residual(fam, saturate(x, t, r)), outer)
         kernel = lambda x, t, r: _relu_hard(x, _KINK) + t * residual(fam, scale(x, t, r))
         return relax(x, t, (x,), kernel, outer)
 
@@ -380,6 +394,9 @@ def _soft_max2(fam, a, b, t, r):
 
 
 def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn, names=("a", "b")):
+    # a - b is NaN for non-NaN inputs only at a tie of two infinities, which a
+    # finite operand known at trace time rules out
+    finite_operand = any(_checks.is_concrete(v) and bool(np.all(np.isfinite(np.asarray(v)))) for v in (a, b))
     (a, b), t, dtype = prepare(op, names, (a, b), temperature)
     fam = family(_checks.mode(mode, SMOOTH_MODES, op))
     # ``left``/``right`` refer to moving ``a``; for minimum they mirror maximum's.
@@ -392,6 +409,16 @@ def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn, n
     def soft(a, b, t):
         h = _max_hard(sgn * a, sgn * b, lam)
         outer = jnp.where(a == b, h + t * fam.s0, h)
+        if fam.name in LIGHT_TAIL_MODES:
+            p, q = sgn * a, sgn * b
+            d, odd = p - q, None
+            if not finite_operand:
+                # NaN distances (a tie of two infinities, a NaN input) take the hard branch
+                odd = jnp.isnan(d)
+                d = jnp.where(odd, jnp.zeros((), d.dtype), d)
+            kink = _max_hard(p, q, _KINK)
+            kernel = lambda t, r: kink + t * residual(fam, saturate(d, t, r))
+            return sgn * relax_saturated(t, kernel, outer, odd)
         val = relax(
             sgn * (a - b), t, (sgn * a, sgn * b), lambda p, q, t, r: _soft_max2(fam, p, q, t, r), outer
         )
@@ -615,6 +642,11 @@ def clip(
     if _checks.is_concrete(lo) and _checks.is_concrete(hi) and bool(np.any(np.asarray(lo) > np.asarray(hi))):
         raise ValueError("clip expects lower <= upper")
     fam = family(_checks.mode(mode, SMOOTH_MODES, "clip"))
+    # x - lower and x - upper are NaN for a finite x only if a bound is infinite
+    # (judged on the arguments: under jit even a Python float is traced once cast)
+    finite_bounds = all(
+        _checks.is_concrete(b) and bool(np.all(np.isfinite(np.asarray(b)))) for b in (lower, upper)
+    )
 
     def hard(x, lo, hi):
         return _clip_hard(x, lo, hi, c_lo, c_hi)
@@ -622,6 +654,8 @@ def clip(
     def soft(x, lo, hi, t):
         h = hard(x, lo, hi)
         outer = jnp.where(x == lo, h + t * fam.s0, jnp.where(x == hi, h - t * fam.s0, h))
+        if fam.name in LIGHT_TAIL_MODES:
+            return _soft_clip_light(fam, x, lo, hi, t, outer, finite_bounds)
         z = jnp.minimum(jnp.abs(x - lo), jnp.abs(x - hi))
         # Only x is masked: the bounds and the band come from the closure, per
         # temperature (masked lanes see x = 0, t = 1 and clamped distances).
@@ -644,6 +678,33 @@ def clip(
         return relax(z, t, (x,), kernel, outer)
 
     return finish(hard, soft, (x, lo, hi, t), straight_through, dtype, op="clip")
+
+
+def _soft_clip_light(fam, x, lo, hi, t, outer, finite_bounds):
+    """clip's relaxation for a family whose residual is exactly 0 at the
+    saturation bound (:data:`LIGHT_TAIL_MODES`): each distance is scaled and
+    clamped to ``[-L, L]`` in units of ``t``, so an edge beyond the band adds
+    exactly 0 (with zero derivatives), and the branch is chosen per
+    temperature: ``outer`` (the hard clip plus its first-order term) only below
+    the smallest usable temperature, ``t = 0`` included."""
+    d_lo, d_hi, odd = x - lo, x - hi, None
+    if not finite_bounds:
+        # NaN distances: x on an infinite bound (inf - inf), or a NaN x or bound.
+        # Those lanes take the hard clip (its value and its rule at a bound).
+        odd = jnp.isnan(d_lo) | jnp.isnan(d_hi)
+        zero = jnp.zeros((), x.dtype)
+        d_lo, d_hi = jnp.where(odd, zero, d_lo), jnp.where(odd, zero, d_hi)
+    kink = _clip_kink(x, lo, hi)
+
+    def kernel(t, r):
+        # lo + t S((x-lo)/t) - t S((x-hi)/t) as the exact clip less the difference
+        # of the two small residuals (subtracted, so that a difference of +0
+        # leaves a signed zero as it is)
+        v = kink - t * (residual(fam, saturate(d_hi, t, r)) - residual(fam, saturate(d_lo, t, r)))
+        # in range by selects (see the general path)
+        return jnp.where(v < lo, lo, jnp.where(v > hi, hi, v))
+
+    return relax_saturated(t, kernel, outer, odd)
 
 
 # ------------------------------------------------------------------------ registry

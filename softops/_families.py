@@ -410,6 +410,11 @@ SMOOTH_MODES: tuple[str, ...] = ("logistic", "algebraic", "gaussian", "ramp", "c
 #: Extra modes for the step-like operators used as spiking nonlinearities.
 SURROGATE_MODES: tuple[str, ...] = ("arctan", "fast_sigmoid", "triangular", "boxcar")
 STEP_MODES: tuple[str, ...] = SMOOTH_MODES + SURROGATE_MODES
+#: Modes whose residual ``tail(-|u|)`` is exactly 0 at the saturation bound
+#: ``|u| = L`` (exponential or compact tails; the algebraic tail is ``1 / (4 L)``
+#: there): a relaxation built on them can clamp ``x / t`` to ``L`` and land on
+#: its hard value without choosing a branch per element.
+LIGHT_TAIL_MODES: tuple[str, ...] = ("logistic", "gaussian", "ramp", "cubic", "quintic")
 
 
 def family(name: str) -> Family:

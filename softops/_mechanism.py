@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 from jax.custom_derivatives import SymbolicZero
 
 # Beyond |x / t| > SATURATION[dtype] every finite-mean family equals its
@@ -84,6 +85,32 @@ def relax(
     safe_t = jnp.where(mask, t, one)
     safe_r = reciprocal(t).keep(mask)
     return jnp.where(mask, soft(*safe_args, safe_t, safe_r), outer)
+
+
+def relax_saturated(
+    t: jax.Array,
+    kernel: Callable[[jax.Array, Reciprocal], jax.Array],
+    outer: jax.Array,
+    hard: jax.Array | None = None,
+) -> jax.Array:
+    """:func:`relax` for kernels that land exactly on their far-field form by
+    themselves: ``kernel(t, r)`` wherever ``t`` is above the smallest usable
+    temperature, ``outer`` elsewhere (``t = 0`` included) and where ``hard``.
+
+    The kernel forms its scores with :func:`saturate` and is built on a family
+    whose residual is exactly 0 at the saturation bound (``LIGHT_TAIL_MODES``),
+    so it needs no per-element band: the branch is chosen per temperature (an
+    element costs one select, not one per argument). ``hard`` marks the lanes
+    the kernel cannot take (a NaN distance between two infinities); the caller
+    gives the kernel finite arguments there. The kernel gets ``t = 1`` (and its
+    reciprocal) where the temperature is not usable, as :func:`relax`'s soft
+    branch does.
+    """
+    live = t > min_temperature(t.dtype)
+    t1 = jnp.where(live, t, jnp.ones((), t.dtype))
+    if hard is not None:
+        live = live & ~hard
+    return jnp.where(live, kernel(t1, reciprocal(t)), outer)
 
 
 class Reciprocal(NamedTuple):
@@ -251,6 +278,36 @@ def _scale_jvp(primals, tangents):
 
 
 scale.defjvp(_scale_jvp, symbolic_zeros=True)
+
+
+@jax.custom_jvp
+def saturate(d: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:
+    """``d / t`` (given ``r``, its :class:`Reciprocal`) clamped to the saturation
+    bound ``[-L, L]``, for kernels that are exactly flat beyond it.
+
+    Unlike :func:`scaled` it needs no per-element band: it is safe at every
+    ``d``, infinite ones included, and every temperature above the smallest
+    usable one. Its derivatives are 0 outside the bound and are formed from the
+    clamped value inside, so a lane whose ``d / t`` overflows contributes exact
+    zeros in reverse mode too (jax's rule for ``clamp(d * r)`` would multiply a
+    zero cotangent by that infinite ``d / t``).
+    """
+    bound = jnp.asarray(saturation(d.dtype), d.dtype)
+    return lax.clamp(-bound, scale(d, t, r), bound)
+
+
+def _saturate_jvp(primals, tangents):
+    (d, t, r), (dd, dt, _) = primals, tangents
+    u = saturate(d, t, r)
+    inside = jnp.abs(u) < saturation(d.dtype)  # (a NaN d: its value is NaN, its derivatives 0)
+    zero = jnp.zeros((), u.dtype)
+    return u, tangent(
+        (dd, lambda v: jnp.where(inside, scale(v, t, r), zero)),
+        (dt, lambda v: jnp.where(inside, -u * scale(v, t, r), zero)),
+    )
+
+
+saturate.defjvp(_saturate_jvp, symbolic_zeros=True)
 
 
 def scaled(z: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:

@@ -229,3 +229,73 @@ def test_relu_temperature_derivative_is_accurate_far_above_the_kink():
         want = want.astype(np.float32)  # (the logistic's underflow to 0 beyond u ~ 100)
         np.testing.assert_allclose(above, want, rtol=1e-5, err_msg=mode)
         np.testing.assert_allclose(below, want, rtol=1e-5, err_msg=mode)
+
+
+LIGHT_MODES = ["logistic", "gaussian", "ramp", "cubic", "quintic"]
+
+
+@pytest.mark.parametrize("mode", LIGHT_MODES)
+def test_saturated_lanes_have_exact_values_and_zero_derivatives(mode):
+    """Where x / t overflows (infinite inputs, the largest floats, tiny
+    temperatures) the relaxation sits on its hard value and every derivative,
+    reverse-mode ones included, is exactly 0: the clamped score carries no
+    derivative and forms none from the overflowing x / t."""
+    big = float(np.finfo(np.float32).max)
+    xs = jnp.array([-np.inf, -big, big, np.inf], jnp.float32)
+    ops = {
+        "relu": (lambda x, t: so.relu(x, temperature=t, mode=mode), [0.0, 0.0, big, np.inf], [0, 0, 1, 1]),
+        "maximum": (
+            lambda x, t: so.maximum(x, 0.5, temperature=t, mode=mode),
+            [0.5, 0.5, big, np.inf],
+            [0, 0, 1, 1],
+        ),
+        "clip": (lambda x, t: so.clip(x, -1.0, 1.0, temperature=t, mode=mode), [-1, -1, 1, 1], [0, 0, 0, 0]),
+    }
+    for name, (f, want, dx_want) in ops.items():
+        for t in (np.float32(0.5), np.float32(1e-10)):
+            np.testing.assert_array_equal(f(xs, t), want, err_msg=name)
+            dt = jax.vmap(jax.grad(f, argnums=1), (0, None))(xs, t)
+            dx = jax.vmap(jax.grad(f), (0, None))(xs, t)
+            np.testing.assert_array_equal(dt, 0.0, err_msg=f"{name} d/dt at t={t}")
+            np.testing.assert_array_equal(dx, dx_want, err_msg=f"{name} d/dx at t={t}")
+            fwd = jax.vmap(jax.jacfwd(f, argnums=1), (0, None))(xs, t)
+            np.testing.assert_array_equal(fwd, 0.0, err_msg=f"{name} forward-mode d/dt at t={t}")
+
+
+@pytest.mark.parametrize("mode", ["logistic", "cubic", "algebraic"])
+def test_clip_and_maximum_at_infinite_bounds_and_ties_of_infinities(mode):
+    """x on an infinite bound (x - bound is inf - inf) takes the hard clip and its
+    rule at a bound, with traced bounds as with Python ones."""
+    inf = np.float32(np.inf)
+    for lo, hi in ((0.0, np.inf), (-np.inf, 0.0), (-np.inf, np.inf)):
+        x = jnp.array([-inf, -1.0, 2.0, inf], jnp.float32)
+        want = np.clip(np.asarray(x), lo, hi)
+        f = lambda x, lo, hi: so.clip(x, lo, hi, temperature=0.5, mode=mode)
+        got = f(x, jnp.float32(lo), jnp.float32(hi))
+        assert np.all(np.isfinite(got) == np.isfinite(want))
+        np.testing.assert_array_equal(got[~np.isfinite(want)], want[~np.isfinite(want)])
+        grads = jax.vmap(jax.grad(f, argnums=(0, 1, 2)), (0, None, None))(x, jnp.float32(lo), jnp.float32(hi))
+        for g in grads:
+            assert np.all(np.isfinite(g)), (lo, hi, grads)
+        on_bound = np.asarray(x) == np.where(np.asarray(x) < 0, lo, hi)
+        # clip's rule at a bound: x gets 0 (min-norm), the bound gets 1
+        np.testing.assert_array_equal(np.asarray(grads[0])[on_bound], 0.0)
+    m = lambda a, b: so.maximum(a, b, temperature=0.5, mode=mode)
+    a = jnp.array([inf, -inf], jnp.float32)
+    np.testing.assert_array_equal(m(a, a), [inf, -inf])
+    ga, gb = jax.vmap(jax.grad(m, argnums=(0, 1)))(a, a)
+    np.testing.assert_array_equal(ga, [0.5, 0.5])
+    np.testing.assert_array_equal(gb, [0.5, 0.5])
+
+
+def test_clip_keeps_a_signed_zero_when_both_edges_are_far():
+    out = so.clip(jnp.float32(-0.0), -1e10, 1e10, temperature=1e-3, mode="logistic")
+    assert float(out) == 0.0
+    assert np.signbit(out)
+
+
+def test_clip_t_derivative_is_exactly_zero_midway_between_symmetric_bounds():
+    # the two residuals are equal at x = 0: their difference, and its t-derivative, is 0
+    for mode in LIGHT_MODES:
+        g = jax.grad(lambda t, m=mode: so.clip(0.0, -1.0, 1.0, temperature=t, mode=m))(0.5)
+        assert float(g) == 0.0, mode
