@@ -229,3 +229,29 @@ def test_reverse_over_reverse_is_finite_on_hard_windows():
     x = jnp.asarray([[1.0, 2.0, jnp.inf, 3.0, 4.0]])
     penalty = jax.grad(lambda x: jnp.sum(jax.grad(f)(x, 1.0) ** 2))(x)
     assert np.all(np.isfinite(penalty))
+
+
+@pytest.mark.parametrize("mode", ["softmax", "logsumexp"])
+def test_shared_shift_agrees_with_the_per_window_shift(mode, key):
+    """Overlapping windows at one temperature shift every entry by its image's
+    maximum (one exp per entry) when the image is narrow enough; otherwise, and
+    for infinite or NaN entries, by each window's. The derivative's value (always
+    per window) and the plain value must agree either way."""
+    geom = {"window_shape": (3, 3), "padding": ((3, 0), (0, 1))}  # a window of padding alone
+    x = _x(key, (3, 6, 7))
+    wide = x.at[1, 2, 3].set(-500.0)  # 500 / t below the image's maximum: per window
+    odd = x.at[2, 0, 0].set(jnp.inf).at[0, 4, 4].set(jnp.nan)
+    for data in (x, wide, odd):
+        for t in (0.05, 0.5, 4.0):
+            f = lambda x, t: so.max_pool(x, **geom, temperature=t, mode=mode)
+            val = jax.jit(f)(data, jnp.float32(t))
+            jvp_val, _ = jax.jvp(f, (data, jnp.float32(t)), (jnp.zeros_like(data), jnp.float32(1.0)))
+            np.testing.assert_allclose(val, jvp_val, rtol=2e-6, atol=1e-6)
+            assert np.all(np.asarray(val)[:, 0, :] == -np.inf)  # windows of padding only
+            lo = np.asarray(jax.jit(lambda x, t: so.min_pool(x, **geom, temperature=t, mode=mode))(data, t))
+            np.testing.assert_allclose(lo, -np.asarray(jax.jit(f)(-data, jnp.float32(t))), rtol=1e-6)
+    # the narrow case against the float64 reference (the shared shift's rounding is that of x - M)
+    valid = {"window_shape": (3, 3)}
+    ref = REFERENCES["max_pool"]((np.asarray(x, np.float64),), valid, 0.5, mode)
+    got = jax.jit(lambda x, t: so.max_pool(x, **valid, temperature=t, mode=mode))(x, jnp.float32(0.5))
+    np.testing.assert_allclose(got, ref, rtol=2e-6, atol=2e-6)
