@@ -85,6 +85,18 @@ def is_concrete(x: Any) -> bool:
     return not isinstance(x, jax.core.Tracer)
 
 
+def known_finite(x: Any) -> bool:
+    """Whether ``x`` is known when tracing to hold only finite numbers (a
+    Python number, a NumPy array, a concrete jax array); False when traced or
+    not numeric (what the argument check then reports)."""
+    if not is_concrete(x):
+        return False
+    try:
+        return bool(np.all(np.isfinite(np.asarray(x))))
+    except (TypeError, ValueError):
+        return False
+
+
 def temperature(t: Any, op: str, dtype: Any) -> jax.Array:
     """Validate and cast a temperature to ``dtype``.
 

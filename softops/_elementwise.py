@@ -12,7 +12,7 @@ import numpy as np
 from jax import lax
 
 from softops import _checks
-from softops._families import LIGHT_TAIL_MODES, SMOOTH_MODES, STEP_MODES, family, residual
+from softops._families import LIGHT_TAIL_MODES, LIGHT_TAIL_STEPS, SMOOTH_MODES, STEP_MODES, family, residual
 from softops._mechanism import (
     band,
     far_tail,
@@ -313,6 +313,8 @@ def heaviside(
         mid = jnp.where(t > 0, jnp.asarray(0.5, x.dtype), jnp.asarray(h0, x.dtype))
         step = _jump(jnp.where(x < 0, zero, jnp.where(x > 0, one, jnp.where(x == 0, mid, x))))  # NaN stays
         outer = step - far_tail(fam.tail_coef, x, t)
+        if fam.name in LIGHT_TAIL_STEPS:
+            return relax_saturated(t, lambda t, r: fam.cdf(saturate(x, t, r)), outer)
         return relax(x, t, (x,), lambda x, t, r: fam.cdf(scale(x, t, r)), outer)
 
     return finish(hard, soft, (x, t), straight_through, dtype, op="heaviside")
@@ -365,6 +367,8 @@ def sign(
 
     def soft(x, t):
         outer = hard(x) - 2.0 * far_tail(fam.tail_coef, x, t)
+        if fam.name in LIGHT_TAIL_STEPS:
+            return relax_saturated(t, lambda t, r: 2.0 * fam.odd(saturate(x, t, r)), outer)
         return relax(x, t, (x,), lambda x, t, r: 2.0 * fam.odd(scale(x, t, r)), outer)
 
     return finish(hard, soft, (x, t), straight_through, dtype, op="sign")
@@ -396,7 +400,7 @@ def _soft_max2(fam, a, b, t, r):
 def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn, names=("a", "b")):
     # a - b is NaN for non-NaN inputs only at a tie of two infinities, which a
     # finite operand known at trace time rules out
-    finite_operand = any(_checks.is_concrete(v) and bool(np.all(np.isfinite(np.asarray(v)))) for v in (a, b))
+    finite_operand = _checks.known_finite(a) or _checks.known_finite(b)
     (a, b), t, dtype = prepare(op, names, (a, b), temperature)
     fam = family(_checks.mode(mode, SMOOTH_MODES, op))
     # ``left``/``right`` refer to moving ``a``; for minimum they mirror maximum's.
@@ -644,9 +648,7 @@ def clip(
     fam = family(_checks.mode(mode, SMOOTH_MODES, "clip"))
     # x - lower and x - upper are NaN for a finite x only if a bound is infinite
     # (judged on the arguments: under jit even a Python float is traced once cast)
-    finite_bounds = all(
-        _checks.is_concrete(b) and bool(np.all(np.isfinite(np.asarray(b)))) for b in (lower, upper)
-    )
+    finite_bounds = _checks.known_finite(lower) and _checks.known_finite(upper)
 
     def hard(x, lo, hi):
         return _clip_hard(x, lo, hi, c_lo, c_hi)

@@ -415,6 +415,9 @@ STEP_MODES: tuple[str, ...] = SMOOTH_MODES + SURROGATE_MODES
 #: there): a relaxation built on them can clamp ``x / t`` to ``L`` and land on
 #: its hard value without choosing a branch per element.
 LIGHT_TAIL_MODES: tuple[str, ...] = ("logistic", "gaussian", "ramp", "cubic", "quintic")
+#: Step modes whose ``cdf`` is exactly 0 and 1 (and ``odd`` exactly -1/2 and
+#: 1/2) at ``u = -L`` and ``L``.
+LIGHT_TAIL_STEPS: tuple[str, ...] = LIGHT_TAIL_MODES + ("triangular", "boxcar")
 
 
 def family(name: str) -> Family:

@@ -301,9 +301,12 @@ def _saturate_jvp(primals, tangents):
     u = saturate(d, t, r)
     inside = jnp.abs(u) < saturation(d.dtype)  # (a NaN d: its value is NaN, its derivatives 0)
     zero = jnp.zeros((), u.dtype)
+    # (u itself selected too: reverse mode multiplies the coefficient into the
+    # masked cotangent, and NaN * 0 is NaN)
+    us = jnp.where(inside, u, zero)
     return u, tangent(
         (dd, lambda v: jnp.where(inside, scale(v, t, r), zero)),
-        (dt, lambda v: jnp.where(inside, -u * scale(v, t, r), zero)),
+        (dt, lambda v: jnp.where(inside, -us * scale(v, t, r), zero)),
     )
 
 

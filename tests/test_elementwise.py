@@ -250,6 +250,8 @@ def test_saturated_lanes_have_exact_values_and_zero_derivatives(mode):
             [0, 0, 1, 1],
         ),
         "clip": (lambda x, t: so.clip(x, -1.0, 1.0, temperature=t, mode=mode), [-1, -1, 1, 1], [0, 0, 0, 0]),
+        "heaviside": (lambda x, t: so.heaviside(x, temperature=t, mode=mode), [0, 0, 1, 1], [0, 0, 0, 0]),
+        "sign": (lambda x, t: so.sign(x, temperature=t, mode=mode), [-1, -1, 1, 1], [0, 0, 0, 0]),
     }
     for name, (f, want, dx_want) in ops.items():
         for t in (np.float32(0.5), np.float32(1e-10)):
@@ -299,3 +301,20 @@ def test_clip_t_derivative_is_exactly_zero_midway_between_symmetric_bounds():
     for mode in LIGHT_MODES:
         g = jax.grad(lambda t, m=mode: so.clip(0.0, -1.0, 1.0, temperature=t, mode=m))(0.5)
         assert float(g) == 0.0, mode
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_light_tailed_kernels_are_exactly_flat_at_the_saturation_bound(dtype, x64):
+    """What relax_saturated relies on: at u = -L and L the residual is exactly
+    0, the step exactly 0 and 1, its odd part exactly -1/2 and 1/2."""
+    from softops._families import FAMILIES, LIGHT_TAIL_MODES, LIGHT_TAIL_STEPS, residual
+    from softops._mechanism import saturation
+
+    bound = saturation(dtype)
+    u = jnp.asarray([-bound, bound], dtype)
+    for mode in LIGHT_TAIL_STEPS:
+        fam = FAMILIES[mode]
+        np.testing.assert_array_equal(fam.cdf(u), [0.0, 1.0], err_msg=mode)
+        np.testing.assert_array_equal(fam.odd(u), [-0.5, 0.5], err_msg=mode)
+        if mode in LIGHT_TAIL_MODES:
+            np.testing.assert_array_equal(residual(fam, u), [0.0, 0.0], err_msg=mode)
