@@ -113,6 +113,11 @@ def temperature(t: Any, op: str, dtype: Any) -> jax.Array:
             raise TypeError(f"{op} expects a real temperature, got {arr.dtype}")
         if np.any(np.isnan(arr)) or np.any(arr < 0):
             raise ValueError(f"{op} expects a non-negative temperature, got {t!r}")
+        if not np.any(arr):
+            # Known to be 0 when tracing: kept a NumPy array, so that the operator
+            # can see it (under jit every jnp result is traced) and run the hard
+            # operator alone rather than the relaxation at a traced 0.
+            return np.zeros(arr.shape, dtype)
     t = jnp.asarray(t)
     if not jnp.issubdtype(t.dtype, jnp.floating):
         t = t.astype(dtype)

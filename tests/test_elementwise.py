@@ -318,3 +318,14 @@ def test_light_tailed_kernels_are_exactly_flat_at_the_saturation_bound(dtype, x6
         np.testing.assert_array_equal(fam.odd(u), [-0.5, 0.5], err_msg=mode)
         if mode in LIGHT_TAIL_MODES:
             np.testing.assert_array_equal(residual(fam, u), [0.0, 0.0], err_msg=mode)
+
+
+def test_a_temperature_known_to_be_zero_runs_the_hard_operator_under_jit():
+    """A Python 0 stays visible inside jit: the relaxation is not traced at all
+    (its gradient would otherwise be computed and multiplied by 0)."""
+    for fn in (so.relu, so.sign, lambda x, **k: so.clip(x, -1.0, 1.0, **k)):
+        jaxpr = jax.make_jaxpr(jax.grad(lambda x, fn=fn: jnp.sum(fn(x, temperature=0.0))))(jnp.ones(3))
+        text = str(jaxpr)
+        assert "exp" not in text
+        assert "tanh" not in text
+        assert "log1p" not in text
