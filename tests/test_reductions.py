@@ -171,6 +171,26 @@ def test_infinite_and_nan_slices():
         assert np.all(np.isfinite(g[3]))
 
 
+@pytest.mark.parametrize("n", [1000, 5000])  # both ways of taking the two sums (_DOT_MAX)
+@pytest.mark.parametrize("axis", [0, -1])
+def test_soft_max_of_long_slices_is_accurate_in_float32(n, axis):
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((n, 3) if axis == 0 else (3, n)).astype(np.float32)
+    x[(2, 0) if axis == 0 else (0, 2)] = np.nan  # a NaN slice leaves the others alone
+    t = 0.5
+    z = np.moveaxis(x.astype(np.float64), axis, -1) / t
+    p = np.exp(z - z.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    ref = np.sum(p * z * t, -1)
+    grad_ref = np.moveaxis(p * (1.0 + z - ref[..., None] / t), -1, axis)
+    got = so.max(jnp.asarray(x), axis=axis, temperature=t)
+    grad = jax.grad(lambda x: so.max(x, axis=axis, temperature=t)[1:].sum())(jnp.asarray(x))
+    assert np.isnan(got[0])
+    np.testing.assert_allclose(got[1:], ref[1:], rtol=5e-7)
+    live = (slice(None), slice(1, None)) if axis == 0 else (slice(1, None),)
+    np.testing.assert_allclose(grad[live], grad_ref[live], atol=1e-6)
+
+
 @pytest.mark.parametrize("mode", MAX_MODES)
 def test_gradients_float64(mode, key, x64):
     x = np.asarray(_x(key, (2, 6), dtype="float64"))
