@@ -85,15 +85,17 @@ def is_concrete(x: Any) -> bool:
     return not isinstance(x, jax.core.Tracer)
 
 
-def known_finite(x: Any) -> bool:
-    """Whether ``x`` is known when tracing to hold only finite numbers (a
-    Python number, a NumPy array, a concrete jax array); False when traced or
-    not numeric (what the argument check then reports)."""
+def known_finite(x: Any, dtype: Any) -> bool:
+    """Whether ``x`` is known when tracing to hold only finite numbers once
+    cast to ``dtype`` (a Python number, a NumPy array, a concrete jax array;
+    ``1e39`` is not finite in float32); False when traced or not numeric (what
+    the argument check then reports)."""
     if not is_concrete(x):
         return False
     try:
-        return bool(np.all(np.isfinite(np.asarray(x))))
-    except (TypeError, ValueError):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return bool(np.all(np.isfinite(np.asarray(x).astype(dtype))))
+    except (TypeError, ValueError, OverflowError):
         return False
 
 

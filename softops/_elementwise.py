@@ -22,6 +22,7 @@ from softops._mechanism import (
     relax_saturated,
     resolve_subgradient,
     saturate,
+    saturate_beside,
     scale,
     tangent,
 )
@@ -145,8 +146,8 @@ def relu(
         # residual's own derivative (t * max(x / t, 0) would cancel in d/dt).
         # (the kink's tie rule, 1/2, is the residual's: see _KINK)
         if fam.name in LIGHT_TAIL_MODES:
-            kink = _relu_hard(x, _KINK)
-            return relax_saturated(t, lambda t, r: kink + t * residual(fam, saturate(x, t, r)), outer)
+            kink = _relu_hard(x, _KINK)  # (NaN for a NaN x: see saturate_beside)
+            return relax_saturated(t, lambda t, r: kink + t * residual(fam, saturate_beside(x, t, r)), outer)
         kernel = lambda x, t, r: _relu_hard(x, _KINK) + t * residual(fam, scale(x, t, r))
         return relax(x, t, (x,), kernel, outer)
 
@@ -398,10 +399,11 @@ def _soft_max2(fam, a, b, t, r):
 
 
 def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn, names=("a", "b")):
-    # a - b is NaN for non-NaN inputs only at a tie of two infinities, which a
-    # finite operand known at trace time rules out
-    finite_operand = _checks.known_finite(a) or _checks.known_finite(b)
+    a_in, b_in = a, b
     (a, b), t, dtype = prepare(op, names, (a, b), temperature)
+    # a - b is NaN for non-NaN inputs only at a tie of two infinities, which a
+    # finite operand known at trace time (in the result dtype) rules out
+    finite_operand = any(_checks.known_finite(v, dtype) for v in (a_in, b_in))
     fam = family(_checks.mode(mode, SMOOTH_MODES, op))
     # ``left``/``right`` refer to moving ``a``; for minimum they mirror maximum's.
     left, right = (0.0, 1.0) if sgn > 0 else (1.0, 0.0)
@@ -420,8 +422,9 @@ def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn, n
                 # NaN distances (a tie of two infinities, a NaN input) take the hard branch
                 odd = jnp.isnan(d)
                 d = jnp.where(odd, jnp.zeros((), d.dtype), d)
+            # (a NaN input is NaN in the kink: see saturate_beside)
             kink = _max_hard(p, q, _KINK)
-            kernel = lambda t, r: kink + t * residual(fam, saturate(d, t, r))
+            kernel = lambda t, r: kink + t * residual(fam, saturate_beside(d, t, r))
             return sgn * relax_saturated(t, kernel, outer, odd)
         val = relax(
             sgn * (a - b), t, (sgn * a, sgn * b), lambda p, q, t, r: _soft_max2(fam, p, q, t, r), outer
@@ -647,8 +650,8 @@ def clip(
         raise ValueError("clip expects lower <= upper")
     fam = family(_checks.mode(mode, SMOOTH_MODES, "clip"))
     # x - lower and x - upper are NaN for a finite x only if a bound is infinite
-    # (judged on the arguments: under jit even a Python float is traced once cast)
-    finite_bounds = _checks.known_finite(lower) and _checks.known_finite(upper)
+    # (judged on the arguments, cast: under jit even a Python float is traced once cast)
+    finite_bounds = _checks.known_finite(lower, dtype) and _checks.known_finite(upper, dtype)
 
     def hard(x, lo, hi):
         return _clip_hard(x, lo, hi, c_lo, c_hi)
@@ -696,13 +699,15 @@ def _soft_clip_light(fam, x, lo, hi, t, outer, finite_bounds):
         odd = jnp.isnan(d_lo) | jnp.isnan(d_hi)
         zero = jnp.zeros((), x.dtype)
         d_lo, d_hi = jnp.where(odd, zero, d_lo), jnp.where(odd, zero, d_hi)
+    # (a NaN x is NaN in the kink: see saturate_beside)
     kink = _clip_kink(x, lo, hi)
 
     def kernel(t, r):
         # lo + t S((x-lo)/t) - t S((x-hi)/t) as the exact clip less the difference
         # of the two small residuals (subtracted, so that a difference of +0
         # leaves a signed zero as it is)
-        v = kink - t * (residual(fam, saturate(d_hi, t, r)) - residual(fam, saturate(d_lo, t, r)))
+        res = lambda d: residual(fam, saturate_beside(d, t, r))
+        v = kink - t * (res(d_hi) - res(d_lo))
         # in range by selects (see the general path)
         return jnp.where(v < lo, lo, jnp.where(v > hi, hi, v))
 

@@ -329,3 +329,36 @@ def test_a_temperature_known_to_be_zero_runs_the_hard_operator_under_jit():
         assert "exp" not in text
         assert "tanh" not in text
         assert "log1p" not in text
+
+
+@pytest.mark.parametrize("mode", SMOOTH_MODES)
+def test_a_nan_input_leaves_the_temperature_gradient_of_other_lanes_finite(mode):
+    # d/dt sums over lanes: a discarded NaN lane must add 0 (not 0 * NaN), also
+    # where the other operand or the bounds are concrete numbers
+    x = jnp.asarray([jnp.nan, 1.0, -0.3])
+    calls = {
+        "relu": lambda x, t: so.relu(x, temperature=t, mode=mode),
+        "maximum": lambda x, t: so.maximum(x, 0.2, temperature=t, mode=mode),
+        "minimum": lambda x, t: so.minimum(x, 0.2, temperature=t, mode=mode),
+        "clip": lambda x, t: so.clip(x, -1.0, 0.5, temperature=t, mode=mode),
+        "clip_lower": lambda x, t: so.clip(x, lower=-1.0, temperature=t, mode=mode),
+    }
+    for name, f in calls.items():
+        assert np.isnan(f(x, 0.5)[0]), name  # NaN in, NaN out
+        g = jax.grad(lambda t, f=f: jnp.where(jnp.isnan(x), 0.0, f(x, t)).sum())(0.5)
+        clean = jax.grad(lambda t, f=f: f(x[1:], t).sum())(0.5)  # the other lanes alone
+        assert np.isfinite(clean), name
+        assert np.isfinite(g), name
+        np.testing.assert_allclose(g, clean, rtol=1e-6, err_msg=name)
+
+
+def test_concrete_bounds_that_overflow_the_dtype_count_as_infinite():
+    # 1e39 is a finite Python float but inf in float32 (1e5 in float16): an
+    # infinite x on such a bound is inf - inf, which must take the hard branch
+    x = jnp.asarray([jnp.inf, -jnp.inf])
+    np.testing.assert_array_equal(so.maximum(x, 1e39), [jnp.inf, jnp.inf])
+    np.testing.assert_array_equal(so.clip(x, -1e39, 1e39), [jnp.inf, -jnp.inf])
+    h = x.astype(jnp.float16)
+    for got in (so.clip(h, -1e5, 1e5), so.clip(h, lower=-1e5), so.clip(h, upper=1e5)):
+        np.testing.assert_array_equal(got, jnp.clip(h, -jnp.inf, jnp.inf))
+    np.testing.assert_array_equal(so.maximum(h, 1e5), [jnp.inf, jnp.inf])
