@@ -187,7 +187,15 @@ def _soft_window(x, t, window, stride, pads, out, mode):
         axes = tuple(range(x.ndim - len(window), x.ndim))
         top, bottom = jnp.max(x, axis=axes), jnp.min(x, axis=axes)
         spread = _SPREAD[jnp.dtype(x.dtype)]
-        narrow = jnp.all(jnp.isfinite(top) & jnp.isfinite(bottom) & (top - bottom <= spread * t))
+        # (spread * t overflows for t > ~5e36 in float32: that image is not narrow;
+        # the expectation sums e * x, which must not overflow either)
+        bound = jnp.finfo(x.dtype).max / math.prod(window)
+        narrow = jnp.all(
+            jnp.isfinite(top)
+            & jnp.isfinite(bottom)
+            & (top - bottom <= spread * t)
+            & (jnp.maximum(top, -bottom) <= bound)
+        ) & jnp.isfinite(spread * t)
         branch = jnp.where(usable, jnp.where(narrow, 2, 1), 0)
         return lax.switch(branch, (hard, relaxed, shared), x, t)
     return relaxed(x, t)
@@ -203,7 +211,12 @@ def _shared_shift_window(x, t, window, stride, pads, out, mode):
     """The relaxed pool with one shift per image (its maximum ``M``), from the
     window sums of ``e = exp((x - M) / t)`` (and of ``e (x - M)``). Only for
     images whose entries are all finite and within ``_SPREAD * t`` of ``M``; a
-    window of padding alone gives ``-inf``, as the hard pool.
+    window of padding alone gives ``-inf``, as the hard pool. The expectation is
+    ``sum(e x) / sum(e)``, not ``M + sum(e (x - M)) / sum(e)``: its rounding
+    error is then that of the window's own entries, not of the image's maximum
+    (a window of 1e-5 in an image whose maximum is 60 kept no digit right).
+    logsumexp's ``M + t log(sum(e))`` keeps an absolute error of a few roundings
+    of ``M`` (its windows lie within ``_SPREAD * t`` of ``M``).
 
     (The sums: logsumexp's one by ``reduce_window``, the expectation's two by
     the window's strided slices, which XLA:CPU runs fastest that way, with ``e``
@@ -217,8 +230,8 @@ def _shared_shift_window(x, t, window, stride, pads, out, mode):
     zero = np.zeros((), x.dtype)
     if mode == "softmax":
         den = functools.reduce(jnp.add, _windows(e, window, stride, pads, out, 0.0))
-        num = functools.reduce(jnp.add, _windows(e * d, window, stride, pads, out, 0.0))
-        val = top + num / jnp.where(den > 0, den, jnp.ones((), x.dtype))
+        num = functools.reduce(jnp.add, _windows(e * x, window, stride, pads, out, 0.0))
+        val = num / jnp.where(den > 0, den, jnp.ones((), x.dtype))
     else:
         dims, steps = (1,) * lead + tuple(window), (1,) * lead + tuple(stride)
         den = lax.reduce_window(e, zero, lax.add, dims, steps, ((0, 0),) * lead + tuple(pads))

@@ -255,3 +255,20 @@ def test_shared_shift_agrees_with_the_per_window_shift(mode, key):
     ref = REFERENCES["max_pool"]((np.asarray(x, np.float64),), valid, 0.5, mode)
     got = jax.jit(lambda x, t: so.max_pool(x, **valid, temperature=t, mode=mode))(x, jnp.float32(0.5))
     np.testing.assert_allclose(got, ref, rtol=2e-6, atol=2e-6)
+
+
+@pytest.mark.parametrize("mode", ["softmax", "logsumexp"])
+def test_shared_shift_keeps_small_windows_precise_and_huge_temperatures_finite(mode):
+    # the expectation of a window of small values, in an image whose maximum is
+    # large, keeps the relative precision of its own entries; logsumexp (t log of
+    # a sum shifted by the image's maximum) keeps that of the maximum
+    x = jnp.asarray([[60.0, 0.0, 0.0, 0.0, 1e-5, 1e-5, 1e-5, 1e-5]])
+    got = so.max_pool(x, (3,), temperature=1.0, mode=mode)
+    ref = REFERENCES["max_pool"]((np.asarray(x, np.float64),), {"window_shape": (3,)}, 1.0, mode)
+    atol = 0.0 if mode == "softmax" else 4 * np.finfo(np.float32).eps * 60.0
+    np.testing.assert_allclose(got, ref, rtol=2e-6, atol=atol)
+    # spread * t overflows at this temperature: the per-window shift, finite results
+    x = jnp.asarray([[3e38, -3e38, 1.0, 2.0]])
+    got = so.max_pool(x, (3,), temperature=1e37, mode=mode)
+    assert np.all(np.isfinite(got)), got
+    assert got[0, 0] == 3e38 or mode == "logsumexp"
