@@ -282,14 +282,31 @@ def _with_density(f: Kernel, pdf: Kernel) -> Kernel:
 # else erfc(|w|) / 2 or (2 - erfc(|w|)) / 2 with 0 <= erfc(|w|) <= erfc(1/sqrt(2)))
 # skip the clamp: two compares and two selects per element, and in reverse mode
 # the clamp's masks would need the step's value, which the derivative does not.
-# So does the ramp, a clip to [0, 1] (the quintic does round to 1 + eps).
-_IN_RANGE = ("logistic", "algebraic", "gaussian", "ramp", "boxcar")
+# So do the ramp, a clip to [0, 1], and the cubic v^2 (3 - 2v), v in [0, 1]:
+# 3 - 2v is exact for v >= 1/2, and with 1 - v = e the computed product is at
+# most (1 - 3e^2 + 2e^3)(1 + 2^-p), below the midpoint 1 + 2^-p between 1 and
+# the next float, so it never rounds above 1 (below v = 1/2 it is below 1/2).
+_IN_RANGE = ("logistic", "algebraic", "gaussian", "ramp", "boxcar", "cubic")
+# The quintic v^3 (10 - 15v + 6v^2) is never negative (its factor is >= 1 on
+# [0, 1]) but does round to 1 + eps: one compare and one select.
+_AT_MOST_ONE = ("quintic",)
+
+
+def _at_most_one(cdf: Kernel) -> Kernel:
+    def capped(u):
+        p = cdf(u)
+        one = jnp.ones((), p.dtype)
+        return jnp.where(p > one, one, p)
+
+    return capped
 
 
 def _step(f: Family) -> Kernel:
     """``f``'s cdf differentiated as its density, clamped to [0, 1] unless in range."""
     cdf = _with_density(f.cdf, _PDF[f.name])
-    return cdf if f.name in _IN_RANGE else _unit_interval(cdf)
+    if f.name in _IN_RANGE:
+        return cdf
+    return _at_most_one(cdf) if f.name in _AT_MOST_ONE else _unit_interval(cdf)
 
 
 FAMILIES: dict[str, Family] = {

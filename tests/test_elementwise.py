@@ -362,3 +362,18 @@ def test_concrete_bounds_that_overflow_the_dtype_count_as_infinite():
     for got in (so.clip(h, -1e5, 1e5), so.clip(h, lower=-1e5), so.clip(h, upper=1e5)):
         np.testing.assert_array_equal(got, jnp.clip(h, -jnp.inf, jnp.inf))
     np.testing.assert_array_equal(so.maximum(h, 1e5), [jnp.inf, jnp.inf])
+
+
+@pytest.mark.parametrize("mode", ["cubic", "quintic"])
+def test_polynomial_steps_stay_in_the_unit_interval_without_a_lower_clamp(mode):
+    # The cubic's step is left unclamped and the quintic's clamped above only
+    # (their factors keep them non-negative): every float32 argument near
+    # either end of the band, where rounding could leave [0, 1], stays inside.
+    lo, hi = np.float32(0.999).view(np.int32), np.float32(1.0).view(np.int32)
+    near = np.arange(lo, hi + 1, dtype=np.int32).view(np.float32)  # every float32 in [0.999, 1]
+    u = np.concatenate([-near, near, np.linspace(-1.5, 1.5, 100_001, dtype=np.float32)])
+    p = np.asarray(jax.jit(lambda u: so.heaviside(u, temperature=1.0, mode=mode))(u))
+    assert p.min() >= 0.0
+    assert p.max() <= 1.0
+    assert p.max() == 1.0
+    assert p.min() == 0.0
