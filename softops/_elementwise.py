@@ -22,9 +22,9 @@ from softops._mechanism import (
     relax_saturated,
     resolve_subgradient,
     saturate,
-    saturate_beside,
     scale,
     tangent,
+    times_t,
 )
 from softops._registry import Kink, OperatorInfo, register
 
@@ -146,8 +146,8 @@ def relu(
         # residual's own derivative (t * max(x / t, 0) would cancel in d/dt).
         # (the kink's tie rule, 1/2, is the residual's: see _KINK)
         if fam.name in LIGHT_TAIL_MODES:
-            kink = _relu_hard(x, _KINK)  # (NaN for a NaN x: see saturate_beside)
-            return relax_saturated(t, lambda t, r: kink + t * residual(fam, saturate_beside(x, t, r)), outer)
+            kink = _relu_hard(x, _KINK)  # (NaN for a NaN x: see times_t)
+            return relax_saturated(t, lambda t, r: kink + times_t(residual(fam, saturate(x, t, r)), t), outer)
         kernel = lambda x, t, r: _relu_hard(x, _KINK) + t * residual(fam, scale(x, t, r))
         return relax(x, t, (x,), kernel, outer)
 
@@ -422,9 +422,9 @@ def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn, n
                 # NaN distances (a tie of two infinities, a NaN input) take the hard branch
                 odd = jnp.isnan(d)
                 d = jnp.where(odd, jnp.zeros((), d.dtype), d)
-            # (a NaN input is NaN in the kink: see saturate_beside)
+            # (a NaN input is NaN in the kink: see times_t)
             kink = _max_hard(p, q, _KINK)
-            kernel = lambda t, r: kink + t * residual(fam, saturate_beside(d, t, r))
+            kernel = lambda t, r: kink + times_t(residual(fam, saturate(d, t, r)), t)
             return sgn * relax_saturated(t, kernel, outer, odd)
         val = relax(
             sgn * (a - b), t, (sgn * a, sgn * b), lambda p, q, t, r: _soft_max2(fam, p, q, t, r), outer
@@ -699,15 +699,15 @@ def _soft_clip_light(fam, x, lo, hi, t, outer, finite_bounds):
         odd = jnp.isnan(d_lo) | jnp.isnan(d_hi)
         zero = jnp.zeros((), x.dtype)
         d_lo, d_hi = jnp.where(odd, zero, d_lo), jnp.where(odd, zero, d_hi)
-    # (a NaN x is NaN in the kink: see saturate_beside)
+    # (a NaN x is NaN in the kink: see times_t)
     kink = _clip_kink(x, lo, hi)
 
     def kernel(t, r):
         # lo + t S((x-lo)/t) - t S((x-hi)/t) as the exact clip less the difference
         # of the two small residuals (subtracted, so that a difference of +0
         # leaves a signed zero as it is)
-        res = lambda d: residual(fam, saturate_beside(d, t, r))
-        v = kink - t * (res(d_hi) - res(d_lo))
+        res = lambda d: residual(fam, saturate(d, t, r))
+        v = kink - times_t(res(d_hi) - res(d_lo), t)
         # in range by selects (see the general path)
         return jnp.where(v < lo, lo, jnp.where(v > hi, hi, v))
 

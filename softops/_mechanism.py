@@ -296,35 +296,10 @@ def saturate(d: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:
     return lax.clamp(-bound, scale(d, t, r), bound)
 
 
-@jax.custom_jvp
-def saturate_beside(d: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:
-    """:func:`saturate` for a kernel added to a hard value that carries a NaN
-    ``d`` itself (``max(x, 0) + t * residual(u)``): a NaN ``d`` gives ``L``,
-    where the light-tailed residual is 0, not NaN.
-
-    The clamp is two selects, which cost no more than ``lax.clamp``. A NaN
-    residual would reach the temperature's derivative of such a kernel as
-    ``0 * NaN`` through ``t * residual`` even in a lane the caller discards.
-    """
-    bound = jnp.asarray(saturation(d.dtype), d.dtype)
-    u = scale(d, t, r)
-    u = jnp.where(u < bound, u, bound)  # NaN -> L
-    return jnp.where(u > -bound, u, -bound)
-
-
 def _saturate_jvp(primals, tangents):
     (d, t, r), (dd, dt, _) = primals, tangents
     u = saturate(d, t, r)
-    return _clamped_jvp(u, d, t, r, dd, dt)
-
-
-def _saturate_beside_jvp(primals, tangents):
-    (d, t, r), (dd, dt, _) = primals, tangents
-    return _clamped_jvp(saturate_beside(d, t, r), d, t, r, dd, dt)
-
-
-def _clamped_jvp(u, d, t, r, dd, dt):
-    inside = jnp.abs(u) < saturation(d.dtype)  # (a NaN d: its value is NaN or L, its derivatives 0)
+    inside = jnp.abs(u) < saturation(d.dtype)  # (a NaN d: its value is NaN, its derivatives 0)
     zero = jnp.zeros((), u.dtype)
     # (u itself selected too: reverse mode multiplies the coefficient into the
     # masked cotangent, and NaN * 0 is NaN)
@@ -336,7 +311,31 @@ def _clamped_jvp(u, d, t, r, dd, dt):
 
 
 saturate.defjvp(_saturate_jvp, symbolic_zeros=True)
-saturate_beside.defjvp(_saturate_beside_jvp, symbolic_zeros=True)
+
+
+@jax.custom_jvp
+def times_t(v: jax.Array, t: jax.Array) -> jax.Array:
+    """``v * t`` for a kernel ``kink + t * residual`` whose kink carries a NaN
+    input itself: the derivative in ``t`` takes a NaN ``v`` as 0.
+
+    Otherwise reverse mode would multiply that NaN by the zero cotangent of a
+    lane the caller discards (``0 * NaN``), and a scalar temperature's gradient
+    would be NaN for the whole array. The select is paid only where the
+    temperature is differentiated; the value is the plain product.
+    """
+    return v * t
+
+
+def _times_t_jvp(primals, tangents):
+    (v, t), (dv, dt) = primals, tangents
+    zero = jnp.zeros((), v.dtype)
+    return times_t(v, t), tangent(
+        (dv, lambda d: d * t),
+        (dt, lambda d: jnp.where(jnp.isnan(v), zero, v) * d),
+    )
+
+
+times_t.defjvp(_times_t_jvp, symbolic_zeros=True)
 
 
 def scaled(z: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:
