@@ -266,14 +266,20 @@ def _div_hard(a, b):
     return jnp.divide(a, b)
 
 
-@_div_hard.defjvp
 def _div_hard_jvp(primals, tangents):
     (a, b), (da, db) = primals, tangents
-    bs = _safe_den(b)
-    zero = jnp.zeros((), b.dtype)
-    ga = jnp.where(b == 0, zero, 1.0 / bs)
-    gb = jnp.where(b == 0, zero, -(a / bs) / bs)
-    return _div_hard(a, b), ga * da + gb * db
+    pole = b == 0
+    inv = 1.0 / _safe_den(b)  # the one division: -a / b^2 as -(a / b) / b, never as a / (b * b),
+    zero = jnp.zeros((), b.dtype)  # which overflows (b ~ 2e19 in float32) where the result does not
+    # (symbolic zeros: a quotient differentiated in b alone, 1 / x, takes no
+    # coefficient for a, which XLA cannot drop as 0 * (1 / b))
+    return _div_hard(a, b), tangent(
+        (da, lambda d: jnp.where(pole, zero, inv) * d),
+        (db, lambda d: jnp.where(pole, zero, -(a * inv) * inv) * d),
+    )
+
+
+_div_hard.defjvp(_div_hard_jvp, symbolic_zeros=True)
 
 
 def divide(
