@@ -188,13 +188,10 @@ def _soft_window(x, t, window, stride, pads, out, mode):
         top, bottom = jnp.max(x, axis=axes), jnp.min(x, axis=axes)
         spread = _SPREAD[jnp.dtype(x.dtype)]
         # (spread * t overflows for t > ~5e36 in float32: that image is not narrow;
-        # the expectation sums e * x, which must not overflow either)
+        # the expectation sums e (x - m) over a window, which must not overflow either)
         bound = jnp.finfo(x.dtype).max / math.prod(window)
         narrow = jnp.all(
-            jnp.isfinite(top)
-            & jnp.isfinite(bottom)
-            & (top - bottom <= spread * t)
-            & (jnp.maximum(top, -bottom) <= bound)
+            jnp.isfinite(top) & jnp.isfinite(bottom) & (top - bottom <= jnp.minimum(spread * t, bound))
         ) & jnp.isfinite(spread * t)
         branch = jnp.where(usable, jnp.where(narrow, 2, 1), 0)
         return lax.switch(branch, (hard, relaxed, shared), x, t)
@@ -212,10 +209,11 @@ def _shared_shift_window(x, t, window, stride, pads, out, mode):
     window sums of ``e = exp((x - M) / t)`` (and of ``e (x - M)``). Only for
     images whose entries are all finite and within ``_SPREAD * t`` of ``M``; a
     window of padding alone gives ``-inf``, as the hard pool. The expectation is
-    ``sum(e x) / sum(e)``, not ``M + sum(e (x - M)) / sum(e)``: its rounding
-    error is then that of the window's own entries, not of the image's maximum
-    (a window of 1e-5 in an image whose maximum is 60 kept no digit right).
-    logsumexp's ``M + t log(sum(e))`` keeps an absolute error of a few roundings
+    taken about each window's own maximum ``m``, ``m + sum(e (x - m)) / sum(e)``:
+    its rounding error is that of the window's entries, not of the image's
+    maximum (a window of 1e-5 in an image whose maximum is 60 kept no digit
+    right about ``M``), and it never passes ``m`` (``sum(e x) / sum(e)`` could,
+    by an ulp). logsumexp's ``M + t log(sum(e))`` keeps an absolute error of a few roundings
     of ``M`` (its windows lie within ``_SPREAD * t`` of ``M``).
 
     (The sums: logsumexp's one by ``reduce_window``, the expectation's two by
@@ -229,9 +227,17 @@ def _shared_shift_window(x, t, window, stride, pads, out, mode):
     e = jnp.exp((d * r.s) * r.r)
     zero = np.zeros((), x.dtype)
     if mode == "softmax":
-        den = functools.reduce(jnp.add, _windows(e, window, stride, pads, out, 0.0))
-        num = functools.reduce(jnp.add, _windows(e * x, window, stride, pads, out, 0.0))
-        val = num / jnp.where(den > 0, den, jnp.ones((), x.dtype))
+        es = _windows(e, window, stride, pads, out, 0.0)
+        xs = _windows(x, window, stride, pads, out, -math.inf)
+        m = _fold_max(xs)
+        m0 = jnp.where(m > -jnp.inf, m, zero)  # (windows of padding alone: -inf, discarded)
+        # every entry lies within spread * t of m (a finite number here), so the
+        # floor only maps padding's -inf, whose weight is 0, onto a finite shift
+        floor = -_SPREAD[jnp.dtype(x.dtype)] * t
+        den = functools.reduce(jnp.add, es)
+        terms = [ei * jnp.maximum(xi - m0, floor) for ei, xi in zip(es, xs, strict=True)]
+        num = functools.reduce(jnp.add, terms)
+        val = m0 + num / jnp.where(den > 0, den, jnp.ones((), x.dtype))
     else:
         dims, steps = (1,) * lead + tuple(window), (1,) * lead + tuple(stride)
         den = lax.reduce_window(e, zero, lax.add, dims, steps, ((0, 0),) * lead + tuple(pads))
@@ -246,9 +252,13 @@ def _soft_window_value(m, live, m0, t1, us, dcs, es, mode):
     # the coefficients, which reverse mode would multiply into its neighbours.
     den = jnp.where(den > 0, den, jnp.ones((), den.dtype))
     if mode == "softmax":
-        # the mean shift in x's units (not t * mean(u), which underflows at huge t)
-        mean = functools.reduce(jnp.add, [e * dc for e, dc in zip(es, dcs, strict=True)]) / den
-        return jnp.where(live, m0 + mean, m), den
+        # the mean shift in x's units (not t * mean(u), which underflows at huge t),
+        # summed scaled by 2^-k >= 1 / size (exact) so that the sum cannot overflow
+        # where the mean fits (the shifts reach the largest float at huge t)
+        k = (len(es) - 1).bit_length()
+        down, up = jnp.asarray(2.0**-k, m.dtype), jnp.asarray(2.0**k, m.dtype)
+        mean = functools.reduce(jnp.add, [e * (dc * down) for e, dc in zip(es, dcs, strict=True)]) / den
+        return jnp.where(live, m0 + mean * up, m), den
     return jnp.where(live, m0 + t1 * jnp.log(den), m), den
 
 

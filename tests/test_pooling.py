@@ -272,3 +272,21 @@ def test_shared_shift_keeps_small_windows_precise_and_huge_temperatures_finite(m
     got = so.max_pool(x, (3,), temperature=1e37, mode=mode)
     assert np.all(np.isfinite(got)), got
     assert got[0, 0] == 3e38 or mode == "logsumexp"
+
+
+def test_soft_max_pool_never_passes_the_hard_pool_and_keeps_constant_images():
+    # the expectation is a mean of the window's entries: never above its maximum
+    # (rounding included), and a constant window gives that constant exactly
+    for c in (-7.1, 0.3, 1e30):
+        x = jnp.full((1, 5, 5), c, jnp.float32)
+        np.testing.assert_array_equal(so.max_pool(x, (3, 3), temperature=1.0), jnp.full((1, 3, 3), c))
+        np.testing.assert_array_equal(so.min_pool(-x, (3, 3), temperature=1.0), jnp.full((1, 3, 3), -c))
+    rng = np.random.default_rng(0)
+    x = jnp.asarray(np.round(rng.standard_normal((30, 8, 8)) * 2, 1).astype(np.float32))  # many near-ties
+    for t in (0.01, 0.1, 1.0):
+        assert np.all(so.max_pool(x, (3, 3), temperature=t) <= so.max_pool(x, (3, 3), temperature=0.0))
+    # entries near the largest float at a huge temperature: the window's sum of
+    # shifts would overflow unscaled (its mean does not)
+    w = np.asarray([2.46, 2.99, 2.64, 1.73, 3.4, 1.93, 2.37, 3.37, 2.27], np.float32) * np.float32(1e38)
+    got = so.max_pool(w.reshape(1, 3, 3), (3, 3), temperature=np.float32(3e38))
+    np.testing.assert_allclose(got.ravel(), so.max(w, temperature=np.float32(3e38)), rtol=1e-6)
