@@ -225,36 +225,16 @@ def _scores(x: Array, t: Array, ax: int):
     return live, m0, t1, dc, u
 
 
-# Longest slice whose two sums are taken as one batched product (see
-# _weighted_sums): it accumulates in order, so its rounding error grows with the
-# length (float32, unit-variance scores: 1.7e-7 of the spread at n = 1000, as
-# the sums below; 7e-7 at n = 8192, where the sums below stay at 2e-7).
-_DOT_MAX = 2048
+def _weighted_sums(e: Array, v: Array, ax: int) -> tuple[Array, Array]:
+    """``sum(e)`` and ``sum(e * v)`` along ``ax`` (kept), as one complex sum.
 
-
-def _weighted_sums(e: Array, v: Array, ax: int, *, plain_total: bool = False) -> tuple[Array, Array]:
-    """``sum(e)`` and ``sum(e * v)`` along ``ax`` (kept), from one pass over ``e``.
-
-    Up to ``_DOT_MAX`` entries: one batched product of ``e`` with the rows
-    ``[1, v]`` at full float precision. Longer slices: one complex sum (XLA adds
-    the real and imaginary parts separately, with a pairwise tree). Two float
-    sums have XLA write the weights out and read them twice; the complex sum
-    writes them out too, in the wider type, which on CPU made the soft max of
-    128 x 1000 rows ~1.2-1.4x the time of ``jax.nn.softmax`` (the product: ~1.1x).
-    ``plain_total`` takes ``sum(e)`` as a float sum of its own and only
-    ``sum(e * v)`` as a product: the JVP has ``e`` written out anyway, and there
-    this is the faster of the two (and its total is summed pairwise).
+    XLA adds the real and imaginary parts separately (a pairwise tree) in one
+    pass over ``e``, where two float sums would have it write the weights out
+    and read them twice. (A batched product of ``e`` with ``[1, v]`` measured
+    no faster on CPU and accumulates in order, so less accurately.)
     """
-    if e.shape[ax] > _DOT_MAX:
-        sums = jnp.sum(lax.complex(e, e * v), ax, keepdims=True)
-        return jnp.real(sums), jnp.imag(sums)
-    e_, v_ = jnp.moveaxis(e, ax, -1), jnp.moveaxis(v, ax, -1)
-    if plain_total:
-        moment = jnp.einsum("...i,...i->...", e_, v_, precision=lax.Precision.HIGHEST)
-        return jnp.sum(e, ax, keepdims=True), jnp.expand_dims(moment, ax)
-    rows = jnp.stack([jnp.ones_like(v_), v_], axis=-2)
-    sums = jnp.einsum("...i,...ki->...k", e_, rows, precision=lax.Precision.HIGHEST)
-    return jnp.expand_dims(sums[..., 0], ax), jnp.expand_dims(sums[..., 1], ax)
+    sums = jnp.sum(lax.complex(e, e * v), ax, keepdims=True)
+    return jnp.real(sums), jnp.imag(sums)
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(2, 3))
@@ -304,7 +284,7 @@ def _soft_reduce_jvp(ax, mode, primals, tangents):
     live, _, _, _, u = _scores(x, t, ax)
     e = jnp.exp(u)
     if mode == "softmax" or not isinstance(dt, SymbolicZero):
-        total, moment = _weighted_sums(e, u, ax, plain_total=True)
+        total, moment = _weighted_sums(e, u, ax)
         ubar = moment / total
     else:
         total = jnp.sum(e, ax, keepdims=True)

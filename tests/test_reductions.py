@@ -171,7 +171,7 @@ def test_infinite_and_nan_slices():
         assert np.all(np.isfinite(g[3]))
 
 
-@pytest.mark.parametrize("n", [1000, 5000])  # both ways of taking the two sums (_DOT_MAX)
+@pytest.mark.parametrize("n", [1000, 5000])
 @pytest.mark.parametrize("axis", [0, -1])
 def test_soft_max_of_long_slices_is_accurate_in_float32(n, axis):
     rng = np.random.default_rng(n)
