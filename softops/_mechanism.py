@@ -160,6 +160,15 @@ def hold(m: jax.Array, t: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array, R
     return live, m0, t1, reciprocal(t).keep(live)
 
 
+def sum_scale(n: int, dtype: Any) -> tuple[jax.Array, jax.Array]:
+    """``(2^-k, 2^k)`` with ``2^-k >= 1 / n``, for a sum of ``n`` shifts that
+    may each reach the largest float (at huge temperatures): summed scaled by
+    ``2^-k`` (exact), it cannot overflow where their mean fits, and the mean
+    is scaled back by ``2^k``."""
+    k = (n - 1).bit_length()
+    return jnp.asarray(2.0**-k, dtype), jnp.asarray(2.0**k, dtype)
+
+
 def far_tail(coef: float, z: jax.Array, t: jax.Array) -> jax.Array:
     """``coef * t / z`` where ``|z| > L t`` (the far field), 0 elsewhere.
 

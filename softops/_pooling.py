@@ -29,6 +29,7 @@ from softops._mechanism import (
     saturation,
     scale,
     straight_through,
+    sum_scale,
 )
 from softops._registry import Kink, OperatorInfo, register
 
@@ -213,8 +214,8 @@ def _shared_shift_window(x, t, window, stride, pads, out, mode):
     its rounding error is that of the window's entries, not of the image's
     maximum (a window of 1e-5 in an image whose maximum is 60 kept no digit
     right about ``M``), and it never passes ``m`` (``sum(e x) / sum(e)`` could,
-    by an ulp). logsumexp's ``M + t log(sum(e))`` keeps an absolute error of a few roundings
-    of ``M`` (its windows lie within ``_SPREAD * t`` of ``M``).
+    by an ulp). logsumexp's ``M + t log(sum(e))`` keeps an absolute error of a
+    few roundings of ``M`` (its windows lie within ``_SPREAD * t`` of ``M``).
 
     (The sums: logsumexp's one by ``reduce_window``, the expectation's two by
     the window's strided slices, which XLA:CPU runs fastest that way, with ``e``
@@ -253,10 +254,8 @@ def _soft_window_value(m, live, m0, t1, us, dcs, es, mode):
     den = jnp.where(den > 0, den, jnp.ones((), den.dtype))
     if mode == "softmax":
         # the mean shift in x's units (not t * mean(u), which underflows at huge t),
-        # summed scaled by 2^-k >= 1 / size (exact) so that the sum cannot overflow
-        # where the mean fits (the shifts reach the largest float at huge t)
-        k = (len(es) - 1).bit_length()
-        down, up = jnp.asarray(2.0**-k, m.dtype), jnp.asarray(2.0**k, m.dtype)
+        # summed scaled (the shifts reach the largest float at huge t)
+        down, up = sum_scale(len(es), m.dtype)
         mean = functools.reduce(jnp.add, [e * (dc * down) for e, dc in zip(es, dcs, strict=True)]) / den
         return jnp.where(live, m0 + mean * up, m), den
     return jnp.where(live, m0 + t1 * jnp.log(den), m), den

@@ -23,7 +23,16 @@ from jax import lax
 from jax.custom_derivatives import SymbolicZero
 
 from softops import _checks
-from softops._mechanism import band, hold, prepare, reciprocal, saturation, scale, straight_through
+from softops._mechanism import (
+    band,
+    hold,
+    prepare,
+    reciprocal,
+    saturation,
+    scale,
+    straight_through,
+    sum_scale,
+)
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -260,11 +269,9 @@ def _soft_reduce(x: Array, t: Array, ax: int, mode: str) -> Array:
     if mode == "logsumexp":
         val = m + t * jnp.log(jnp.sum(e, ax, keepdims=True))
     else:
-        # The mean shift in x's units (t * mean(u) underflows at huge t), scaled
-        # by 2^-k >= 1 / n (exact) so that its sum cannot overflow where the
-        # mean fits (|dc| reaches the largest float at t ~ 1e32).
-        k = (x.shape[ax] - 1).bit_length()  # the axis is never empty here
-        down, up = jnp.asarray(2.0**-k, x.dtype), jnp.asarray(2.0**k, x.dtype)
+        # The mean shift in x's units (t * mean(u) underflows at huge t), summed
+        # scaled (|dc| reaches the largest float at t ~ 1e32; the axis is never empty)
+        down, up = sum_scale(x.shape[ax], x.dtype)
         dc = jnp.maximum(d, -band(t)) * down
         total, moment = _weighted_sums(e, dc, ax)
         val = m + (moment / total) * up

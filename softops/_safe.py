@@ -269,8 +269,10 @@ def _div_hard(a, b):
 def _div_hard_jvp(primals, tangents):
     (a, b), (da, db) = primals, tangents
     pole = b == 0
-    inv = 1.0 / _safe_den(b)  # the one division: -a / b^2 as -(a / b) / b, never as a / (b * b),
-    zero = jnp.zeros((), b.dtype)  # which overflows (b ~ 2e19 in float32) where the result does not
+    # the one division; -a / b^2 is then -(a * (1 / b)) * (1 / b), never
+    # a / (b * b), which overflows (b ~ 2e19 in float32) where the result does not
+    inv = 1.0 / _safe_den(b)
+    zero = jnp.zeros((), b.dtype)
     # (symbolic zeros: a quotient differentiated in b alone, 1 / x, takes no
     # coefficient for a, which XLA cannot drop as 0 * (1 / b))
     return _div_hard(a, b), tangent(
