@@ -1,0 +1,147 @@
+"""Every registered operator under ``jit`` with sharded inputs, against one device.
+
+Run as a script in its own process (``tests/test_sharding.py`` does), because
+the number of host CPU devices is fixed when jax starts:
+
+    XLA_FLAGS=--xla_force_host_platform_device_count=4 python tests/sharding_main.py
+
+Two layouts, each compared (values and gradients) with the same jitted
+function on unsharded inputs:
+
+* a batch of examples sharded over 4 devices (``vmap`` over the leading
+  axis, one temperature per example, one of them 0), the way a data-parallel
+  training step shards its batch; the outputs must stay sharded;
+* the operated axis itself sharded (sort, top-k, reductions, pooling on a
+  2 x 2 mesh), which makes XLA insert the collectives.
+
+Prints one line per failure and exits with status 1 if there is any.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import Mesh, NamedSharding
+from jax.sharding import PartitionSpec as P
+
+import softops as so
+
+BATCH = 8
+TEMPERATURES = np.array([0.0, 0.3, 0.6, 1.0, 2.0, 0.05, 0.8, 1.5], np.float32)
+RTOL = ATOL = 2e-6
+
+
+def _close(got, want, what):
+    for g, w in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want), strict=True):
+        np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=RTOL, atol=ATOL, err_msg=what)
+
+
+def _scalar(tree):
+    """A random linear functional of the outputs: a plain sum would have a zero or
+    constant gradient for several operators (ranks and soft permutations sum to
+    constants), which tests nothing."""
+    rng = np.random.default_rng(0)
+    total = 0.0
+    for leaf in jax.tree_util.tree_leaves(tree):
+        if jnp.issubdtype(leaf.dtype, jnp.inexact):
+            total = total + jnp.sum(leaf * rng.standard_normal(leaf.shape).astype(leaf.dtype))
+    return total
+
+
+def _check(fn, args, shardings, what, *, batch_sharded=False):
+    """``fn(*args)`` and its gradient sharded as given against one device."""
+    floats = tuple(i for i, a in enumerate(args) if jnp.issubdtype(a.dtype, jnp.inexact))
+
+    def loss(*a):
+        out = fn(*a)
+        return _scalar(out), out
+
+    both = jax.jit(jax.value_and_grad(loss, argnums=floats, has_aux=True))
+    one = jax.devices()[0]
+    (_, want_v), want_g = both(*[jax.device_put(a, one) for a in args])
+    (_, got_v), got_g = both(*[jax.device_put(a, s) for a, s in zip(args, shardings, strict=True)])
+    _close(got_v, want_v, f"{what}: value")
+    _close(got_g, want_g, f"{what}: gradient")
+    for name, tree in (("value", got_v), ("gradient", got_g)):
+        if not all(bool(jnp.all(jnp.isfinite(leaf))) for leaf in jax.tree_util.tree_leaves(tree)):
+            raise AssertionError(f"{what}: non-finite {name}")
+    # Values must stay split over the batch (no gather to one device). Gradients
+    # may legitimately come back replicated: one that does not depend on the
+    # inputs (avg_pool's, argsort's zero) is folded to a constant.
+    if batch_sharded:
+        for leaf in jax.tree_util.tree_leaves(got_v):
+            spec = getattr(leaf.sharding, "spec", None)
+            if leaf.ndim and (spec is None or len(spec) == 0 or spec[0] != "b"):
+                raise AssertionError(f"{what}: value lost the batch sharding ({leaf.sharding})")
+
+
+def batch_cases(mesh):
+    """One case per registered operator: a sharded batch of its registry sample."""
+    shard = NamedSharding(mesh, P("b"))
+    for name, info in so.operators().items():
+        samples = [info.sample(jax.random.PRNGKey(seed), "float32") for seed in range(BATCH)]
+        kwargs = samples[0][1]
+        args = tuple(np.stack([s[0][i] for s in samples]) for i in range(len(samples[0][0])))
+
+        def fn(*a, info=info, kwargs=kwargs):
+            *arrays, t = a
+            per_example = lambda *e: info.fn(*e[:-1], temperature=e[-1], **kwargs)
+            return jax.vmap(per_example)(*arrays, t)
+
+        yield (name, fn, (*args, TEMPERATURES), (shard,) * (len(args) + 1))
+
+
+def axis_cases(mesh):
+    """Operators whose operated axis is split over the mesh's ``c`` devices."""
+    x = np.asarray(jax.random.normal(jax.random.PRNGKey(1), (4, 64), "float32"))
+    img = np.asarray(jax.random.normal(jax.random.PRNGKey(3), (2, 4, 8, 8), "float32"))
+    t = np.float32(0.4)
+    rows = NamedSharding(mesh, P("r", "c"))
+    spatial = NamedSharding(mesh, P(None, "r", None, "c"))
+    full = NamedSharding(mesh, P())
+    # One of each kind of kernel: the isotonic solve (sort; top_k adds a
+    # gather), a threshold search, a softmax expectation, a norm.
+    by_rows = [
+        ("sort relative", lambda x, t: so.sort(x, temperature=t, scale="relative")),
+        ("top_k", lambda x, t: so.top_k(x, 5, temperature=t)),
+        ("max[entmax15]", lambda x, t: so.max(x, temperature=t, mode="entmax15")),
+        ("max[softmax]", lambda x, t: so.max(x, temperature=t)),
+        ("norm", lambda x, t: so.norm(x, axis=-1, temperature=t)),
+    ]
+    for what, fn in by_rows:
+        yield (f"{what} (axis sharded)", fn, (x, t), (rows, full))
+    for pool in (so.max_pool, so.avg_pool):
+        yield (
+            f"{pool.__name__} (spatial axes sharded)",
+            lambda x, t, pool=pool: pool(x, (3, 3), padding="SAME", temperature=t),
+            (img, t),
+            (spatial, full),
+        )
+
+
+def main() -> int:
+    devices = jax.devices()
+    if len(devices) < 4:
+        print(f"need 4 devices, have {len(devices)}: set XLA_FLAGS=--xla_force_host_platform_device_count=4")
+        return 2
+    batch_mesh = Mesh(np.array(devices[:4]), ("b",))
+    grid = Mesh(np.array(devices[:4]).reshape(2, 2), ("r", "c"))
+    failures, count = [], 0
+    for mesh, cases, batch in ((batch_mesh, batch_cases, True), (grid, axis_cases, False)):
+        for what, fn, args, shardings in cases(mesh):
+            count += 1
+            try:
+                _check(fn, args, shardings, what, batch_sharded=batch)
+            except Exception:  # noqa: BLE001 - report every failing operator, then fail
+                failures.append(what)
+                print(f"FAIL {what}\n{traceback.format_exc(limit=3)}")
+    print(f"{count - len(failures)} of {count} sharded cases agree with one device")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
