@@ -66,6 +66,19 @@ def result_dtype(*arrays: jax.Array, op: str = "softops") -> jnp.dtype:
         raise TypeError(f"{op}: no implicit promotion between the input dtypes ({names}): {err}") from None
 
 
+def same_float_dtype(op: str, names: Sequence[str], arrays: Sequence[jax.Array]) -> jnp.dtype:
+    """The one floating dtype of values that are blended (branches, choices).
+
+    Arrays must agree exactly; weakly typed values (Python floats) take the
+    others' dtype, as in ``jnp.where(p, 0.0, y_f16)``.
+    """
+    strong = {jnp.dtype(a.dtype) for a in arrays if not getattr(a, "weak_type", False)}
+    if len(strong) > 1:
+        got = ", ".join(f"{n} {jnp.dtype(a.dtype).name}" for n, a in zip(names, arrays, strict=True))
+        raise TypeError(f"{op} expects {' and '.join(names)} of one floating dtype, got {got}")
+    return strong.pop() if strong else jnp.dtype(jnp.result_type(*arrays))
+
+
 def broadcast_shapes(op: str, names: Sequence[str], arrays: Sequence[Any]) -> tuple[int, ...]:
     """The common shape of several operands, or a ValueError naming them."""
     try:
@@ -139,9 +152,9 @@ def mode(m: Any, valid: Iterable[str], op: str) -> str:
 def axis(ax: Any, ndim: int, op: str) -> int:
     if not isinstance(ax, int | np.integer) or isinstance(ax, bool):
         raise TypeError(f"{op} expects an integer axis, got {ax!r}")
-    if not -ndim <= ax < max(ndim, 1):
+    if not -ndim <= ax < ndim:
         raise ValueError(f"{op}: axis {ax} is out of range for an array of rank {ndim}")
-    return int(ax) % max(ndim, 1)
+    return int(ax) % ndim
 
 
 def boolean(v: Any, op: str, name: str) -> bool:

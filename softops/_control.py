@@ -14,10 +14,12 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from softops import _checks
 from softops._mechanism import straight_through as _straight_through
+from softops._reductions import _argmax, _hard_argmax
 from softops._select import _blend2, blend
 
 Array = jax.Array
@@ -38,16 +40,21 @@ def _same_structure(op, outs):
     """Flatten branch outputs, checking that they agree like lax.switch requires."""
     flat = [_leaves_float(jax.tree_util.tree_map(jnp.asarray, o), op, "branch outputs") for o in outs]
     treedef = flat[0][1]
-    for leaves, td in flat[1:]:
+    for _, td in flat[1:]:
         if td != treedef:
             raise TypeError(f"{op}: branches must return the same tree structure, got {treedef} and {td}")
-        for x, y in zip(flat[0][0], leaves, strict=True):
-            if x.shape != y.shape or x.dtype != y.dtype:
-                raise TypeError(
-                    f"{op}: branch outputs must agree in shape and dtype, got "
-                    f"{x.shape} {x.dtype.name} and {y.shape} {y.dtype.name}"
-                )
-    return [f[0] for f in flat], treedef
+    leaves = [f[0] for f in flat]
+    for j, first in enumerate(leaves[0]):
+        column = [ls[j] for ls in leaves]
+        if any(y.shape != first.shape for y in column):
+            raise TypeError(
+                f"{op}: branch outputs must agree in shape, got {' and '.join(str(y.shape) for y in column)}"
+            )
+        # Python floats (weakly typed) take the other branches' dtype, as in lax.cond.
+        dtype = _checks.same_float_dtype(op, [f"branch {i} output" for i in range(len(column))], column)
+        for ls in leaves:
+            ls[j] = ls[j].astype(dtype)
+    return leaves, treedef
 
 
 def _blend_tree(op, probs, outs):
@@ -58,7 +65,7 @@ def _blend_tree(op, probs, outs):
         dtype = leaves[0][j].dtype
         w = _checks.working_dtype(dtype)
         vals = [ls[j].astype(w) for ls in leaves]
-        shape = jnp.broadcast_shapes(vals[0].shape, *(p.shape for p in probs))
+        shape = _checks.broadcast_shapes(op, ("an output leaf", "the selection"), (vals[0], probs[0]))
         out = blend([p.astype(w) for p in probs], vals)
         blended.append(jnp.broadcast_to(out, shape).astype(dtype))
     return jax.tree_util.tree_unflatten(treedef, blended)
@@ -66,15 +73,14 @@ def _blend_tree(op, probs, outs):
 
 # ------------------------------------------------------------------------ switch
 def _selection(w, t):
-    """Softmax of ``w / t`` over the last axis; one-hot of the argmax at t == 0 (ties split)."""
-    top = lax.stop_gradient(jnp.max(w, axis=-1, keepdims=True))
-    is_top = (w == top).astype(w.dtype)
-    hard = is_top / jnp.sum(is_top, axis=-1, keepdims=True)
-    pos = t > 0
-    ts = jnp.where(pos, t, jnp.ones((), t.dtype))
-    # (w - top) <= 0, so the scaled logits only underflow, never overflow
-    soft = jax.nn.softmax((w - top) / ts, axis=-1)
-    return jnp.where(pos, soft, hard), hard
+    """(soft, hard) branch probabilities over the last axis of ``w``.
+
+    ``soft`` is the softmax of ``w / t`` as :func:`softops.argmax` computes it:
+    scores clamped at the saturation bound (no ``inf - inf`` for infinite
+    weights, no overflowing ``1 / t**2`` in d/dt at tiny ``t``) and exactly
+    ``hard`` at ``t == 0``. ``hard`` is the one-hot of the argmax, ties split.
+    """
+    return _argmax("switch", w, -1, t, "softmax", False, 1.0), _hard_argmax(w, w.ndim - 1)
 
 
 def switch(
@@ -104,7 +110,8 @@ def switch(
       branches: a non-empty sequence of callables with one output structure
         (same shapes and floating dtypes), as in ``lax.switch``.
       *operands: passed to every branch.
-      temperature: non-negative, traced; broadcasts against ``weights``.
+      temperature: non-negative, traced; one per selection: it broadcasts
+        against ``weights`` with size 1 along the last (branch) axis.
       straight_through: hard value, relaxed derivative.
 
     Returns:
@@ -116,8 +123,10 @@ def switch(
       including ties). For ``t > 0`` the derivative w.r.t. ``weights_i`` is
       :math:`\pi_i (b_i - \bar b)/t`. Derivatives w.r.t. operands are the
       :math:`\pi`-blend of the branches'. Infinite weights select their
-      branch (``inf`` weights tie with each other); NaN weights give NaN;
-      all ``-inf`` weights give NaN. d/dt at ``t = 0`` is 0.
+      branch at every temperature (``inf`` weights tie with each other, and
+      so do all ``-inf`` weights), with derivative 0 w.r.t. the weights and
+      the temperature; NaN weights give NaN. d/dt at ``t = 0`` is 0, and
+      finite at every ``t``.
 
     Raises:
       TypeError: non-floating weights, non-callable branches or disagreeing
@@ -233,6 +242,7 @@ def cond(
         def hard(p, ops):
             half = jnp.full((), 0.5, p.dtype)
             h = jnp.where(p > 0.5, jnp.ones((), p.dtype), jnp.where(p < 0.5, jnp.zeros((), p.dtype), half))
+            h = jnp.where(jnp.isnan(p), p, h)  # a NaN condition stays NaN, as in the blend
             return blend_with(h, ops)
 
         return _straight_through(hard, blend_with, p, operands)
@@ -289,11 +299,16 @@ def piecewise(
     """
     op = "piecewise"
     x = _checks.as_float_array(x, op, "x")
-    if isinstance(condlist, jax.Array | jnp.ndarray) and jnp.ndim(condlist) > jnp.ndim(x):
+    if isinstance(condlist, jax.Array | np.ndarray) and jnp.ndim(condlist) > jnp.ndim(x):
         condlist = list(condlist)
     elif not isinstance(condlist, list | tuple):
         condlist = [condlist]
     conds = [_checks.as_float_array(c, op, f"condlist[{i}]") for i, c in enumerate(condlist)]
+    for i, c in enumerate(conds):
+        if _checks.broadcast_shapes(op, ("x", f"condlist[{i}]"), (x, c)) != x.shape:
+            raise ValueError(
+                f"piecewise expects condlist[{i}] to broadcast to x's shape {x.shape}, got {c.shape}"
+            )
     n = len(conds)
     funclist = list(funclist)
     if len(funclist) not in (n, n + 1):
@@ -417,24 +432,34 @@ def while_loop(
         acc = jax.tree_util.tree_map(lambda a, s: _masked_add(a, stop.astype(a.dtype), s), acc, state)
         frozen = alive_next == 0
         # Double where: a frozen state (one that has certainly stopped) is fed to
-        # body_fn as the initial state, which the first step showed to be benign,
-        # so a body that overflows past the stopping time (exp of exp ...) adds
-        # no 0 * inf to the gradient.
-        safe = jax.tree_util.tree_map(lambda s, s0: jnp.where(frozen, s0, s), state, init_b)
+        # body_fn as the initial state, without derivatives: its result is
+        # discarded, so a body that overflows past the stopping time (exp of
+        # exp ...) or is undefined where the loop stopped at once (sqrt of a
+        # negative init) adds no 0 * inf to the gradient.
+        safe = jax.tree_util.tree_map(
+            lambda s, s0: jnp.where(frozen, lax.stop_gradient(s0), s), state, init_b
+        )
         new = body_fn(safe)
         new_leaves, new_def = jax.tree_util.tree_flatten(new)
         if new_def != treedef:
             raise TypeError(f"while_loop: body_fn changed the state's structure from {treedef} to {new_def}")
         new = jax.tree_util.tree_map(
             lambda s, n: (
-                jnp.where(frozen, s, n.astype(s.dtype)) if n.shape == s.shape else _shape_error(s, n)
+                jnp.where(frozen, s, jnp.asarray(n).astype(s.dtype))
+                if jnp.shape(n) == s.shape
+                else _shape_error(s, jnp.asarray(n))
             ),
             state,
             new,
         )
         return (new, alive_next, acc), None
 
-    acc0 = jax.tree_util.tree_map(lambda s: jnp.zeros(jnp.broadcast_shapes(s.shape, c0.shape), s.dtype), init)
+    acc0 = jax.tree_util.tree_map(
+        lambda s: jnp.zeros(
+            _checks.broadcast_shapes(op, ("a state leaf", "cond_fn(init)"), (s, c0)), s.dtype
+        ),
+        init,
+    )
     alive0 = jnp.ones(c0.shape, cw)
     init_b = jax.tree_util.tree_map(lambda s, a: jnp.broadcast_to(s, a.shape), init, acc0)
     (state, alive, acc), _ = lax.scan(step, (init_b, alive0, acc0), None, length=K)

@@ -184,12 +184,15 @@ def logical_or(p: ArrayLike, q: ArrayLike, /, *, tnorm: str = "product") -> Arra
 
 
 def logical_xor(p: ArrayLike, q: ArrayLike, /, *, tnorm: str = "product") -> Array:
-    r"""Soft exclusive or: ``or(and(p, not q), and(not p, q))`` in each family.
+    r"""Soft exclusive or: exactly one of ``p`` and ``q`` holds.
 
     Hard operator: ``jnp.logical_xor`` on 0/1 floats. ``product``:
     :math:`p + q - 2pq`, the probability that exactly one of two independent
-    events happens; ``lukasiewicz``: :math:`|p - q|`; ``goedel``:
-    :math:`\max(\min(p, 1-q), \min(1-p, q))`.
+    events happens (the two cases are disjoint, so their probabilities add;
+    this is not the product family's ``or`` of the two ``and`` terms);
+    ``lukasiewicz``: :math:`|p - q|` and ``goedel``:
+    :math:`\max(\min(p, 1-q), \min(1-p, q))`, which are their family's
+    ``or(and(p, not q), and(not p, q))``.
 
     Args:
       p, q: soft booleans of one floating dtype, broadcast together.
@@ -246,6 +249,8 @@ def _exclusive_product(f, axes):
     moved = jnp.transpose(f, rest + axes)
     lead = moved.shape[: len(rest)]
     flat = moved.reshape(*lead, -1)
+    if flat.shape[-1] == 0:  # an empty product: no factors, nothing to exclude
+        return jnp.zeros_like(f)
     one = jnp.ones(flat.shape[:-1] + (1,), f.dtype)
     before = jnp.concatenate([one, lax.cumprod(flat, axis=flat.ndim - 1)[..., :-1]], axis=-1)
     after = jnp.concatenate([lax.cumprod(flat, axis=flat.ndim - 1, reverse=True)[..., 1:], one], axis=-1)
@@ -266,8 +271,10 @@ def _others_from_logs(p, logs, axes, conj):
 def _product(p, axes, keepdims, conj):
     """``prod(p)`` (``conj``) or ``1 - prod(1 - p)`` through a sum of logs.
 
-    ``log p`` (or ``log1p(-p)``) summed pairwise keeps a product of many factors
-    near 1 accurate, and ``-expm1`` keeps a disjunction of tiny probabilities.
+    ``log p`` (or ``log1p(-p)``) summed pairwise keeps a product that would
+    underflow accurate, and ``-expm1`` keeps a disjunction of tiny
+    probabilities; a conjunction whose plain product is a normal number is
+    that product.
     The derivative w.r.t. ``p_i`` is the product of the *other* factors
     (:func:`_exclusive_product`), never a ``0 / 0``.
     """
@@ -280,7 +287,20 @@ def _product(p, axes, keepdims, conj):
 
     @jax.custom_jvp
     def reduce(p):
-        return value(jnp.sum(logs(p), axis=axes, keepdims=True))
+        total = jnp.sum(logs(p), axis=axes, keepdims=True)
+        if not conj:
+            return value(total)  # 1 - prod(1 - p) directly would cancel for small p
+        # exp(total) carries total's absolute rounding, ~eps |total|; the plain
+        # product one rounding per multiplication, ~eps sqrt(n) (eps n at
+        # worst) and none for one factor. So a small product of few factors
+        # ([1e-30, .5, .5]) is taken directly, a long one near 1 through the
+        # logs. The direct product is only used where it is a normal number:
+        # with factors in [0, 1] every partial product is at least the final
+        # one, so none underflowed.
+        direct = jnp.prod(p, axis=axes, keepdims=True)
+        n = math.prod(p.shape[a] for a in axes)
+        use_direct = (direct >= jnp.finfo(p.dtype).tiny) & (-total >= math.sqrt(n) - 1.0)
+        return jnp.where(use_direct, direct, value(total))
 
     @reduce.defjvp
     def reduce_jvp(primals, tangents):

@@ -112,10 +112,11 @@ def where(p: ArrayLike, x: ArrayLike, y: ArrayLike, /) -> Array:
       [0.0, 1.0, 0.0]
     """
     p, x, y = _float(p, "where", "p"), _float(x, "where", "x"), _float(y, "where", "y")
-    if x.dtype != y.dtype:
-        raise TypeError(f"where expects x and y of one floating dtype, got {x.dtype.name} and {y.dtype.name}")
-    w = _checks.working_dtype(x.dtype)
-    return _blend2(p.astype(w), x.astype(w), y.astype(w)).astype(x.dtype)
+    dtype = _checks.same_float_dtype("where", ("x", "y"), (x, y))
+    _checks.broadcast_shapes("where", ("p", "x", "y"), (p, x, y))
+    w = _checks.working_dtype(dtype)
+    # (via dtype: a Python float branch is rounded as jnp rounds it)
+    return _blend2(p.astype(w), x.astype(dtype).astype(w), y.astype(dtype).astype(w)).astype(dtype)
 
 
 @jax.custom_jvp
@@ -156,6 +157,43 @@ def blend(weights: Sequence[Array], values: Sequence[Array]) -> Array:
 
 
 # --------------------------------------------------------------------- indexing
+@jax.custom_jvp
+def _finite_part(a):
+    """``a`` with its non-finite entries replaced by 0, differentiated as the
+    identity (d/da of an expectation is the weight, also at those entries)."""
+    return jnp.where(jnp.isfinite(a), a, jnp.zeros((), a.dtype))
+
+
+_finite_part.defjvp(lambda primals, tangents: (_finite_part(*primals), tangents[0]))
+
+
+def _expectation(a, contract):
+    """``contract(a)`` for a contraction linear in ``a`` (a matrix product with
+    the weights), in which a term of weight exactly 0 contributes nothing.
+
+    The product runs on ``a`` with its non-finite entries zeroed, so a one-hot
+    distribution gives its entry exactly even where other entries are
+    ``+-inf`` or NaN (a matrix product would give ``0 * inf``: NaN). Only when
+    ``a`` holds such entries (a ``lax.cond``; both sides under ``vmap``) three
+    more products find the outputs that give them positive weight: NaN for a
+    NaN or for both infinities, else the infinity. Derivatives: d/da is the
+    weight everywhere; d/d weights is ``a`` where finite and 0 at its
+    non-finite entries.
+    """
+    base = contract(_finite_part(a))
+
+    def with_non_finite(base):
+        hits = [contract(m.astype(a.dtype)) != 0 for m in (a == jnp.inf, a == -jnp.inf, jnp.isnan(a))]
+        pos, neg, nan = (lax.stop_gradient(h) for h in hits)
+        fixed = jnp.where(pos, jnp.full((), jnp.inf, a.dtype), base)
+        fixed = jnp.where(neg, jnp.full((), -jnp.inf, a.dtype), fixed)
+        fixed = jnp.where(nan | (pos & neg), jnp.full((), jnp.nan, a.dtype), fixed)
+        # the value fixed (inf +- a finite number is inf), the derivative base's
+        return jnp.where(pos | neg | nan, lax.stop_gradient(fixed - base) + base, base)
+
+    return lax.cond(jnp.all(jnp.isfinite(a)), lambda b: b, with_non_finite, base)
+
+
 def _check_size(op, dist, n, what):
     if dist.shape[-1] != n:
         raise ValueError(
@@ -170,9 +208,11 @@ def take(a: ArrayLike, dist: ArrayLike, /, *, axis: int | None = None) -> Array:
     Here ``dist`` holds, for each index ``i`` that ``jnp.take`` would receive,
     a distribution over the ``n = a.shape[axis]`` positions (so
     ``dist.shape == i.shape + (n,)``), and the result is
-    :math:`\sum_k \mathrm{dist}[..., k]\, a[..., k, ...]`. A one-hot
-    distribution gives ``jnp.take`` exactly (for finite ``a``); mass cannot
-    fall out of range, so ``jnp.take``'s ``mode`` has no counterpart.
+    :math:`\sum_k \mathrm{dist}[..., k]\, a[..., k, ...]`, in which
+    positions of probability exactly 0 contribute nothing. A one-hot
+    distribution gives ``jnp.take`` exactly, even where other entries of ``a``
+    are ``+-inf`` or NaN; mass cannot fall out of range, so ``jnp.take``'s
+    ``mode`` has no counterpart.
 
     Args:
       a: floating array.
@@ -186,9 +226,9 @@ def take(a: ArrayLike, dist: ArrayLike, /, *, axis: int | None = None) -> Array:
 
     Points of non-differentiability:
       None: the result is bilinear in ``a`` and ``dist`` (d/d dist is the
-      selected slice of ``a``). A non-finite entry of ``a`` makes every
-      expectation over its axis non-finite, even where its probability is 0
-      (it is a matrix product: ``0 * inf`` is NaN). NaN propagates. No
+      selected slice of ``a``; 0 at its non-finite entries, as in
+      :func:`where`). A non-finite entry of ``a`` with positive probability
+      gives that infinity (NaN for a NaN, or for both infinities). No
       temperature.
 
     Raises:
@@ -212,7 +252,9 @@ def take(a: ArrayLike, dist: ArrayLike, /, *, axis: int | None = None) -> Array:
     if a.ndim == 0:
         raise ValueError("take expects an array with at least one axis")
     _check_size("take", dist, a.shape[axis], f"a.shape[{axis}]")
-    out = jnp.tensordot(a.astype(w), dist, axes=([axis], [dist.ndim - 1]), precision=_HIGHEST)
+    out = _expectation(
+        a.astype(w), lambda v: jnp.tensordot(v, dist, axes=([axis], [dist.ndim - 1]), precision=_HIGHEST)
+    )
     k = dist.ndim - 1
     src = list(range(out.ndim - k, out.ndim))
     out = jnp.moveaxis(out, src, [axis + j for j in range(k)])
@@ -228,7 +270,9 @@ def take_along_axis(a: ArrayLike, dist: ArrayLike, /, *, axis: int | None) -> Ar
     gets :math:`\sum_k \mathrm{dist}[..., j, ..., k]\, a[..., k, ...]`. The
     non-``axis`` dimensions of ``dist`` (without its last axis) and ``a``
     broadcast, as in ``jnp.take_along_axis``. One-hot distributions give the
-    hard result exactly (finite ``a``); out-of-range mass is impossible.
+    hard result exactly, even where other entries of ``a`` are ``+-inf`` or
+    NaN (``-inf`` log-probabilities of masked actions, say): positions of
+    probability 0 contribute nothing. Out-of-range mass is impossible.
     Typical use: ``take_along_axis(x, so.argmax(x, axis=-1)[..., None, :], axis=-1)``.
 
     Args:
@@ -241,9 +285,9 @@ def take_along_axis(a: ArrayLike, dist: ArrayLike, /, *, axis: int | None) -> Ar
       An array of the broadcast index shape, in ``a``'s dtype.
 
     Points of non-differentiability:
-      None: bilinear in ``a`` and ``dist``. Non-finite entries of ``a`` spoil
-      every expectation over their axis (``0 * inf``); NaN propagates. No
-      temperature.
+      None: bilinear in ``a`` and ``dist`` (d/d dist is ``a``, 0 at its
+      non-finite entries). A non-finite entry with positive probability gives
+      that infinity (NaN for a NaN, or for both infinities). No temperature.
 
     Raises:
       TypeError: non-floating inputs. ValueError: bad axis, wrong rank of
@@ -269,7 +313,7 @@ def take_along_axis(a: ArrayLike, dist: ArrayLike, /, *, axis: int | None) -> Ar
     _check_size("take_along_axis", dist, a.shape[axis], f"a.shape[{axis}]")
     A = jnp.moveaxis(a.astype(w), axis, -1)[..., :, None]  # (..., n, 1)
     D = jnp.moveaxis(dist, axis, -2)  # (..., m, n)
-    out = jnp.matmul(D, A, precision=_HIGHEST)[..., 0]  # (..., m)
+    out = _expectation(A, lambda v: jnp.matmul(D, v, precision=_HIGHEST))[..., 0]  # (..., m)
     return jnp.moveaxis(out, -1, axis).astype(a.dtype)
 
 
@@ -308,14 +352,13 @@ def choose(dist: ArrayLike, choices: Sequence[ArrayLike], /) -> Array:
     choices = [_float(c, "choose", f"choices[{i}]") for i, c in enumerate(choices)]
     if not choices:
         raise ValueError("choose expects at least one choice")
-    dtypes = {c.dtype for c in choices}
-    if len(dtypes) > 1:
-        raise TypeError(f"choose expects choices of one floating dtype, got {sorted(d.name for d in dtypes)}")
-    dtype = choices[0].dtype
+    names = [f"choices[{i}]" for i in range(len(choices))]
+    dtype = _checks.same_float_dtype("choose", names, choices)
     dist = _dist(dist, "choose", dtype)
     _check_size("choose", dist, len(choices), "the number of choices")
+    _checks.broadcast_shapes("choose", ["dist[..., 0]", *names], [dist[..., 0], *choices])
     w = _checks.working_dtype(dtype)
-    out = blend([dist[..., k] for k in range(len(choices))], [c.astype(w) for c in choices])
+    out = blend([dist[..., k] for k in range(len(choices))], [c.astype(dtype).astype(w) for c in choices])
     shape = jnp.broadcast_shapes(dist.shape[:-1], *(c.shape for c in choices))
     return jnp.broadcast_to(out, shape).astype(dtype)
 
@@ -351,8 +394,10 @@ def dynamic_index_in_dim(a: ArrayLike, dist: ArrayLike, /, *, axis: int = 0, kee
       The slice in ``a``'s dtype.
 
     Points of non-differentiability:
-      None (bilinear). Non-finite entries of ``a`` spoil the result along
-      ``axis`` (``0 * inf``); NaN propagates. No temperature.
+      None (bilinear). Positions of probability 0 contribute nothing, so a
+      one-hot distribution is exact even next to ``+-inf`` or NaN entries; a
+      non-finite entry with positive probability gives that infinity (NaN for
+      a NaN). No temperature.
 
     Raises:
       TypeError: non-floating inputs or non-bool keepdims. ValueError: bad
@@ -382,7 +427,7 @@ def dynamic_slice_in_dim(a: ArrayLike, dist: ArrayLike, slice_size: int, /, *, a
     on a start ``k > n - slice_size`` moves to ``n - slice_size``, exactly JAX's
     clamping, and the result is the expected window
     :math:`\sum_s e_s\, a[..., s:s + \mathrm{size}, ...]`. One-hot gives the
-    hard result exactly (finite ``a``). Cost: a gather of
+    hard result exactly. Cost: a gather of
     ``(n - slice_size + 1) * slice_size`` slices.
 
     Args:
@@ -396,8 +441,10 @@ def dynamic_slice_in_dim(a: ArrayLike, dist: ArrayLike, slice_size: int, /, *, a
 
     Points of non-differentiability:
       None (bilinear). Clamped starts send their derivative to the last
-      valid window. Non-finite entries of ``a`` spoil every window that could
-      contain them; NaN propagates. No temperature.
+      valid window. Starts of probability 0 contribute nothing, so a one-hot
+      distribution is exact even next to ``+-inf`` or NaN entries; a
+      non-finite entry in a window of positive probability gives that
+      infinity (NaN for a NaN). No temperature.
 
     Raises:
       TypeError: non-floating inputs, non-integer slice_size. ValueError: bad
@@ -429,5 +476,5 @@ def dynamic_slice_in_dim(a: ArrayLike, dist: ArrayLike, slice_size: int, /, *, a
     windows = jnp.arange(last + 1)[:, None] + jnp.arange(size)[None, :]
     w = _checks.working_dtype(a.dtype)
     gathered = jnp.take(a.astype(w), windows, axis=axis)  # a.shape[:axis] + (last+1, size) + rest
-    out = jnp.tensordot(gathered, starts, axes=([axis], [0]), precision=_HIGHEST)
+    out = _expectation(gathered, lambda v: jnp.tensordot(v, starts, axes=([axis], [0]), precision=_HIGHEST))
     return out.astype(a.dtype)

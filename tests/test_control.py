@@ -286,3 +286,73 @@ def test_while_loop_gradient_ignores_bodies_after_the_stop():
     np.testing.assert_allclose(jax.grad(f)(x0), jnp.exp(jnp.exp(x0)) * jnp.exp(x0), rtol=1e-5)
     g = lambda x0: so.while_loop(lambda x: so.less(x, 10.0, temperature=1.0), jnp.exp, x0, max_iterations=6)
     assert bool(jnp.isfinite(jax.grad(g)(jnp.float32(0.5))))
+
+
+def test_switch_infinite_weights_select_and_tiny_temperatures_keep_finite_derivatives():
+    br = [lambda x: x, lambda x: 10.0 * x]
+    inf = jnp.inf
+    for t in (0.0, 1e-30, 1e-20, 1.0, 1e30):
+        for w, want in (([inf, 0.0], 2.0), ([0.0, inf], 20.0), ([inf, inf], 11.0), ([-inf, -inf], 11.0)):
+            w = jnp.array(w, jnp.float32)
+            assert float(so.switch(w, br, 2.0, temperature=t)) == want, (w, t)
+            gw, gt = jax.grad(lambda w, t: so.switch(w, br, 2.0, temperature=t), argnums=(0, 1))(
+                w, jnp.float32(t)
+            )
+            np.testing.assert_array_equal(gw, [0.0, 0.0])
+            assert float(gt) == 0.0
+    # d/dt where the softmax has saturated: 0, not -(w - top) / t**2 (inf) times 0
+    for t in (1e-30, 1e-20, 1e-10):
+        for w in ([0.0, 1.0], [-1e30, 0.0]):
+            gt = jax.grad(lambda t, w=w: so.switch(jnp.array(w), br, 2.0, temperature=t))(jnp.float32(t))
+            assert float(gt) == 0.0, (w, t)
+    # the temperature is one per selection
+    with pytest.raises(ValueError, match="switch expects a temperature of size 1 along axis -1"):
+        so.switch(jnp.zeros(2), br, 1.0, temperature=jnp.ones(2))
+
+
+def test_soft_control_flow_accepts_python_float_branches_and_names_itself_in_errors():
+    out = so.cond(jnp.float16(1.0), lambda: 0.3, lambda: jnp.float16(2.0))
+    assert out.dtype == jnp.float16
+    assert float(out) == float(jnp.float16(0.3))
+    out = so.switch(jnp.array([0.0, 1.0]), [lambda: 0.3, lambda: jnp.float16(2.0)], temperature=0.0)
+    assert out.dtype == jnp.float16
+    assert float(out) == 2.0
+    with pytest.raises(
+        TypeError, match="cond expects branch 0 output and branch 1 output of one floating dtype"
+    ):
+        so.cond(1.0, lambda: jnp.float32(1.0), lambda: jnp.float16(1.0))
+    with pytest.raises(ValueError, match="switch expects operands that broadcast together"):
+        so.switch(jnp.ones((3, 2)), [lambda: jnp.ones(2), lambda: jnp.ones(2)], temperature=1.0)
+    with pytest.raises(ValueError, match="piecewise expects operands that broadcast together"):
+        so.piecewise(jnp.ones(3), [jnp.ones(2)], [1.0])
+    with pytest.raises(ValueError, match=r"piecewise expects condlist\[0\] to broadcast to x's shape"):
+        so.piecewise(jnp.ones(3), [jnp.ones((2, 3))], [1.0])
+    with pytest.raises(ValueError, match="while_loop expects operands that broadcast together"):
+        so.while_loop(lambda x: jnp.full((3,), 0.5), lambda x: x, jnp.ones(2), max_iterations=2)
+
+
+def test_piecewise_takes_a_stacked_numpy_condlist_and_straight_through_cond_keeps_nan():
+    x = jnp.arange(3.0)
+    conds = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    np.testing.assert_array_equal(so.piecewise(x, conds, [1.0, 2.0]), jnp.piecewise(x, conds > 0, [1.0, 2.0]))
+    assert np.isnan(float(so.cond(jnp.nan, lambda: 1.0, lambda: 3.0, straight_through=True)))
+    assert float(so.cond(0.5, lambda: 1.0, lambda: 3.0, straight_through=True)) == 2.0
+
+
+def test_while_loop_that_stops_at_once_has_the_derivative_of_the_identity():
+    """A body undefined at the initial state (sqrt of a negative number) is never run
+    there when the loop stops before its first step, and adds no NaN."""
+    f = lambda x: so.while_loop(
+        lambda x: so.greater(x, 0.0, temperature=0.0), lambda x: jnp.sqrt(x) - 1.0, x, max_iterations=3
+    )
+    hard = lambda x: lax.while_loop(lambda x: x > 0.0, lambda x: jnp.sqrt(x) - 1.0, x)
+    for x0 in (-1.0, 4.0):
+        x0 = jnp.float32(x0)
+        assert float(f(x0)) == float(hard(x0))
+        assert float(jax.grad(f)(x0)) == float(jax.jacfwd(hard)(x0))
+        assert float(jax.jacfwd(f)(x0)) == float(jax.jacfwd(hard)(x0))
+    # a body returning a Python float is a constant state
+    out = so.while_loop(
+        lambda x: so.less(x, 3.0, temperature=0.0), lambda x: 5.0, jnp.float32(0.0), max_iterations=3
+    )
+    assert float(out) == 5.0

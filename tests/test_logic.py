@@ -219,3 +219,29 @@ def test_mixed_float_operands_follow_weak_typing():
     p = jnp.array([0.2, 0.9], jnp.float16)
     assert so.logical_and(p, 0.5).dtype == jnp.float16
     assert so.logical_or(0.5, p).dtype == jnp.float16
+
+
+def test_conjunction_of_few_small_factors_is_the_plain_product():
+    """The plain product where it is a normal number and short enough to beat the
+    logs' rounding; the sum of logs where it would underflow or run long."""
+    p = jnp.array([1e-30, 0.5, 0.5], jnp.float32)
+    assert float(so.all(p)) == float(jnp.prod(p))
+    rng = np.random.default_rng(0)
+    for n in (3, 30, 1000, 100_000):
+        for lo in (0.0, 0.9, 1.0 - 3.0 / n):
+            q = rng.uniform(lo, 1.0, n).astype(np.float32)
+            want = np.prod(q.astype(np.float64))
+            if want > 1e-36:
+                np.testing.assert_allclose(float(so.all(jnp.asarray(q))), want, rtol=2e-6)
+    x = jnp.asarray(rng.uniform(0, 1, (4, 5)), jnp.float32)
+    np.testing.assert_array_equal(so.all(x, axis=()), x)  # no reduction: the identity
+
+
+def test_scalar_axis_and_empty_axes():
+    with pytest.raises(ValueError, match="all: axis 0 is out of range for an array of rank 0"):
+        so.all(jnp.float32(0.5), axis=0)
+    assert float(so.all(jnp.float32(0.5))) == 0.5
+    for f in (so.all, so.any):
+        h = jax.hessian(lambda p, f=f: f(p, axis=1).sum())(jnp.zeros((2, 0)))
+        assert h.shape == (2, 0, 2, 0)
+        np.testing.assert_array_equal(f(jnp.zeros((2, 0)), axis=1), [float(f is so.all)] * 2)

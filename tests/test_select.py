@@ -191,7 +191,9 @@ def test_indexing_errors():
         so.choose(jnp.ones(1), [])
     with pytest.raises(ValueError, match="choose expects the distribution's last axis to have size 2"):
         so.choose(jnp.ones(3) / 3, [jnp.ones(2), jnp.ones(2)])
-    with pytest.raises(TypeError, match="choose expects choices of one floating dtype"):
+    with pytest.raises(
+        TypeError, match=r"choose expects choices\[0\] and choices\[1\] of one floating dtype"
+    ):
         so.choose(jnp.ones(2) / 2, [jnp.ones(2), jnp.ones(2, jnp.float16)])
     with pytest.raises(ValueError, match=r"dynamic_index_in_dim expects a distribution of shape \(3,\)"):
         so.dynamic_index_in_dim(a, jnp.ones((2, 3)) / 3)
@@ -201,3 +203,53 @@ def test_indexing_errors():
         so.dynamic_slice_in_dim(a, jnp.ones(3) / 3, 1.5)
     with pytest.raises(ValueError, match="a trailing index axis"):
         so.take(a, jnp.float32(1.0))
+
+
+def test_python_float_branches_take_the_arrays_dtype_and_errors_name_the_operator():
+    p = jnp.array([1.0, 0.0, 0.5])
+    y16 = jnp.array([1.0, 2.0, 3.0], jnp.float16)
+    for got, want in (
+        (so.where(p, 0.3, y16), jnp.where(p > 0.5, 0.3, y16)),
+        (so.choose(jnp.array([1.0, 0.0]), [0.3, y16]), jnp.full((3,), 0.3, jnp.float16)),
+    ):
+        assert got.dtype == jnp.float16
+        np.testing.assert_array_equal(got[:2], want[:2])
+    assert float(so.where(0.5, 0.3, y16)[0]) == float((jnp.float16(0.3) + jnp.float16(1.0)) / 2)
+    with pytest.raises(
+        TypeError, match="where expects x and y of one floating dtype, got x float32, y float16"
+    ):
+        so.where(p, jnp.ones(3), y16)
+    with pytest.raises(ValueError, match="where expects operands that broadcast together"):
+        so.where(jnp.ones(3), jnp.ones(2), jnp.ones(2))
+    with pytest.raises(ValueError, match="choose expects operands that broadcast together"):
+        so.choose(jnp.ones((3, 2)), [jnp.ones(2), jnp.ones(2)])
+    with pytest.raises(
+        ValueError, match="dynamic_index_in_dim: axis 0 is out of range for an array of rank 0"
+    ):
+        so.dynamic_index_in_dim(jnp.float32(1.0), jnp.zeros(0))
+
+
+def test_one_hot_indexing_is_exact_next_to_infinite_and_nan_entries():
+    """Positions of probability 0 contribute nothing (no 0 * inf): picking the
+    log-probability of an action next to masked (-inf) ones, say."""
+    inf, nan = jnp.inf, jnp.nan
+    a = jnp.array([1.0, inf, 3.0, -inf, nan])
+    eye = jnp.eye(5)
+    np.testing.assert_array_equal(so.take(a, eye), a)
+    np.testing.assert_array_equal(jax.jit(jax.vmap(lambda d: so.take(a, d)))(eye), a)
+    for i in range(5):
+        assert_same = np.testing.assert_array_equal
+        assert_same(so.dynamic_index_in_dim(a, eye[i], keepdims=False), a[i])
+        assert_same(so.dynamic_slice_in_dim(a, eye[i], 1), lax.dynamic_slice_in_dim(a, i, 1))
+        # d/da is the weight, also at a selected non-finite entry; d/d dist is a where finite
+        np.testing.assert_array_equal(jax.grad(lambda a, i=i: so.take(a, eye[i]))(a), eye[i])
+        np.testing.assert_array_equal(jax.grad(lambda d: so.take(a, d))(eye[i]), [1.0, 0.0, 3.0, 0.0, 0.0])
+    mixed = jnp.array([[0.0, 0.5, 0.5, 0.0, 0.0], [0.0, 0.5, 0.0, 0.5, 0.0], [0.5, 0.0, 0.5, 0.0, 0.0]])
+    np.testing.assert_array_equal(so.take(a, mixed), [inf, nan, 2.0])
+    logp = jnp.log(jnp.array([[0.5, 0.5, 0.0], [0.0, 0.2, 0.8]]))
+    idx = jnp.array([[1], [2]])
+    np.testing.assert_array_equal(
+        so.take_along_axis(logp, jax.nn.one_hot(idx, 3), axis=-1), jnp.take_along_axis(logp, idx, axis=-1)
+    )
+    g = jax.grad(lambda lp: so.take_along_axis(lp, jax.nn.one_hot(idx, 3), axis=-1).sum())(logp)
+    np.testing.assert_array_equal(g, jax.nn.one_hot(idx[:, 0], 3))
