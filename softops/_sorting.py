@@ -1,7 +1,9 @@
 r"""Soft sorting and ranking in O(n log n): sort, rank, argsort, sort_by, top-k, quantiles.
 
-Every operator here is one projection onto a permutahedron (Blondel et al.,
-2020), solved exactly by isotonic regression (:mod:`softops._isotonic`). For a
+Every operator here reduces to one isotonic regression per row, solved
+exactly (:mod:`softops._isotonic`), the computation behind Blondel et al.'s
+(2020) projections onto the permutahedron; the soft rank is such a
+projection, the soft sort a projection onto a related cone (below). For a
 row :math:`x` sorted ascending into :math:`x_{(1)} \le \dots \le x_{(n)}`,
 temperature :math:`t \ge 0` and an ascending weight vector :math:`w`
 (:math:`w = (0, 1, \dots, n-1)` for sorting and ranking; :math:`k` ones at the
@@ -141,7 +143,18 @@ class _Rows:
     """
 
     def __init__(
-        self, op, x, axis, temperature, scale, descending, mode, straight_through, name="x", stable=True
+        self,
+        op,
+        x,
+        axis,
+        temperature,
+        scale,
+        descending,
+        mode,
+        straight_through,
+        name="x",
+        stable=True,
+        top_k_order=False,
     ):
         _checks.mode(mode, MODES, op)
         _checks.boolean(straight_through, op, "straight_through")
@@ -178,9 +191,21 @@ class _Rows:
             src = self.x
             if self.descending:
                 src, iota = src[:, ::-1], iota[:, ::-1]
-            self.xs, self.perm = lax.sort((src, iota), dimension=1, num_keys=1, is_stable=True)
+            if top_k_order:
+                # lax.top_k's total order: a NaN with its sign bit set (what x86
+                # arithmetic makes of inf - inf, 0 / 0) ranks below -inf, where
+                # lax.sort puts every NaN last.
+                low = (jnp.isnan(src) & jnp.signbit(src)).astype(jnp.int8)
+                _, self.xs, self.perm = lax.sort(
+                    (1 - low, src, iota), dimension=1, num_keys=2, is_stable=True
+                )
+            else:
+                self.xs, self.perm = lax.sort((src, iota), dimension=1, num_keys=1, is_stable=True)
         if scale == "relative":
             self.t = self.t * _spread(self.xs)
+        # An infinite (effective) temperature is the largest one: the large-t
+        # limit, not the hard result that inf - inf in the rescaling would give.
+        self.t = jnp.minimum(self.t, jnp.finfo(wdt).max)
 
     def inverse(self) -> Array:
         """Position of every element in the (ascending) sorted order."""
@@ -554,8 +579,9 @@ def top_k(
     Points of non-differentiability:
       As :func:`sort` for the values (ties share equally: ``jax.grad`` of the
       largest of ``[2, 2, 1]`` at ``t = 0`` is ``[0.5, 0.5, 0]``); the
-      distributions are piecewise constant (gradient 0). NaN counts as the
-      largest value, as in ``lax.top_k``.
+      distributions are piecewise constant (gradient 0). NaN counts as in
+      ``lax.top_k``: the largest value, or below ``-inf`` if its sign bit is
+      set (x86 arithmetic's NaN from ``inf - inf`` or ``0 / 0``).
 
     Raises:
       TypeError: non-floating ``x`` or non-integer ``k``. ValueError: ``k`` out
@@ -576,7 +602,7 @@ def top_k(
       Blondel, Teboul, Berthet & Djolonga, "Fast Differentiable Sorting and
       Ranking", ICML 2020, https://arxiv.org/abs/2002.08871.
     """
-    rows = _Rows("top_k", x, axis, temperature, scale, True, mode, straight_through)
+    rows = _Rows("top_k", x, axis, temperature, scale, True, mode, straight_through, top_k_order=True)
     k = _check_k("top_k", k, rows.n)
     s, _ = _project(rows.xs, rows.t, None)
     soft_v = s[:, ::-1][:, :k]
@@ -630,8 +656,10 @@ def top_k_mask(
       derivative is 0 (``jax.grad`` returns 0 at ``t = 0``). For ``t > 0`` the
       mask is piecewise linear with slope :math:`(I - B)/t` in the boundary
       cluster (tied elements get equal shares) and kinks where it changes.
-      d/dt is 0 at ``t = 0``. NaN counts as the largest value (``lax.top_k``);
-      ``+-inf`` are masked exactly.
+      d/dt is 0 at ``t = 0``. NaN counts as ``lax.top_k`` counts it: as the
+      largest value, or below ``-inf`` if its sign bit is set (the NaN that
+      x86 arithmetic makes of ``inf - inf`` or ``0 / 0``); ``+-inf`` are
+      masked exactly.
 
     Raises:
       TypeError: non-floating ``x`` or non-integer ``k``. ValueError: ``k`` out
@@ -644,7 +672,7 @@ def top_k_mask(
       >>> so.top_k_mask(jnp.array([0.0, 3.0, 1.0, 1.25]), 2, temperature=0.5)
       Array([0.  , 1.  , 0.25, 0.75], dtype=float32)
     """
-    rows = _Rows("top_k_mask", x, axis, temperature, scale, True, mode, straight_through)
+    rows = _Rows("top_k_mask", x, axis, temperature, scale, True, mode, straight_through, top_k_order=True)
     k = _check_k("top_k_mask", k, rows.n, allow_zero=True)
     _, m = _project(rows.xs, rows.t, k)
     soft = rows.unsort(m)

@@ -361,3 +361,41 @@ def test_quantile_accepts_q_of_any_shape():
 def test_relative_scale_ignores_one_outlier_among_four():
     s = so.sort(jnp.array([0.0, 1.0, 2.0, 1e6]), temperature=0.01, scale="relative")
     np.testing.assert_allclose(s, [0.0, 1.0, 2.0, 1e6], atol=0.01)
+
+
+def test_top_k_ranks_a_sign_bit_nan_lowest_as_lax_top_k_at_every_temperature():
+    """x86 arithmetic makes NaN with the sign bit set (inf - inf, 0 / 0);
+    lax.top_k ranks it below -inf while lax.sort puts every NaN last. The soft
+    path follows lax.top_k, so t -> 0 meets t = 0 and straight-through pairs
+    the hard values with the gradients of the same elements."""
+    neg_nan = (jnp.array([jnp.inf]) - jnp.inf)[0]
+    x = jnp.array([1.0, 0.0, 0.5, -1.0]).at[1].set(neg_nan)
+    assert bool(jnp.signbit(x[1]))
+    for k in (1, 2, 4):
+        hv, hi = lax.top_k(x, k)
+        for t in (0.0, 1e-6):
+            v, d = so.top_k(x, k, temperature=t)
+            np.testing.assert_array_equal(v, hv)
+            np.testing.assert_array_equal(d, jax.nn.one_hot(hi, 4))
+            np.testing.assert_array_equal(
+                so.top_k_mask(x, k, temperature=t), jnp.sum(jax.nn.one_hot(hi, 4), 0)
+            )
+    g = jax.grad(lambda x: so.top_k(x, 2, temperature=0.0)[0][1])(x)
+    np.testing.assert_array_equal(g, [0.0, 0.0, 1.0, 0.0])
+    g = jax.grad(lambda x: so.top_k(x, 2, temperature=0.1, straight_through=True)[0][0])(x)
+    assert float(g[0]) > 0.5
+    assert float(g[1]) == 0.0
+
+
+def test_an_infinite_effective_temperature_is_the_large_temperature_limit():
+    x = jnp.array([0.3, -1.0, 2.0, 0.5, 1.0])
+    limit = so.rank(x, temperature=3e38)
+    np.testing.assert_allclose(limit, jnp.full(5, 2.0))
+    for got in (
+        so.rank(x, temperature=jnp.inf),
+        so.rank(x * 1e9, temperature=1e30, scale="relative"),  # t * spread overflows
+        so.rank(x, temperature=1e30, scale="relative"),
+    ):
+        np.testing.assert_allclose(got, limit)
+    np.testing.assert_allclose(so.top_k_mask(x, 2, temperature=jnp.inf), jnp.full(5, 0.4), rtol=1e-6)
+    assert float(jax.grad(lambda t: so.rank(x, temperature=t)[0])(jnp.float32(jnp.inf))) == 0.0
