@@ -52,18 +52,19 @@ def _scalar(tree):
     return total
 
 
-def _check(fn, args, shardings, what, *, batch_sharded=False):
-    """``fn(*args)`` and its gradient sharded as given against one device."""
+def _value_and_grad(fn, args):
     floats = tuple(i for i, a in enumerate(args) if jnp.issubdtype(a.dtype, jnp.inexact))
 
     def loss(*a):
         out = fn(*a)
         return _scalar(out), out
 
-    both = jax.jit(jax.value_and_grad(loss, argnums=floats, has_aux=True))
-    one = jax.devices()[0]
-    (_, want_v), want_g = both(*[jax.device_put(a, one) for a in args])
-    (_, got_v), got_g = both(*[jax.device_put(a, s) for a, s in zip(args, shardings, strict=True)])
+    (_, value), grad = jax.value_and_grad(loss, argnums=floats, has_aux=True)(*args)
+    return value, grad
+
+
+def _compare(what, got, want, batch_sharded):
+    (got_v, got_g), (want_v, want_g) = got, want
     _close(got_v, want_v, f"{what}: value")
     _close(got_g, want_g, f"{what}: gradient")
     for name, tree in (("value", got_v), ("gradient", got_g)):
@@ -77,6 +78,34 @@ def _check(fn, args, shardings, what, *, batch_sharded=False):
             spec = getattr(leaf.sharding, "spec", None)
             if leaf.ndim and (spec is None or len(spec) == 0 or spec[0] != "b"):
                 raise AssertionError(f"{what}: value lost the batch sharding ({leaf.sharding})")
+
+
+def _run(cases, batch_sharded):
+    """Values and gradients of ``cases`` sharded as given against one device.
+
+    All cases go through one jitted function (two compilations for the lot,
+    not two per case); if that fails, each case is run alone to name the
+    culprit. Returns the names of the failing cases."""
+    one = jax.devices()[0]
+    local = [[jax.device_put(a, one) for a in args] for _, _, args, _ in cases]
+    placed = [[jax.device_put(a, s) for a, s in zip(args, sh, strict=True)] for _, _, args, sh in cases]
+    fns = [fn for _, fn, _, _ in cases]
+    every = jax.jit(lambda arg_lists: [_value_and_grad(f, a) for f, a in zip(fns, arg_lists, strict=True)])
+    try:
+        pairs = zip(every(placed), every(local), strict=True)
+    except Exception:  # noqa: BLE001 - one case broke the batch: find it
+        if len(cases) == 1:
+            print(f"FAIL {cases[0][0]}\n{traceback.format_exc(limit=3)}")
+            return [cases[0][0]]
+        return [name for case in cases for name in _run([case], batch_sharded)]
+    failures = []
+    for (what, *_), (got, want) in zip(cases, pairs, strict=True):
+        try:
+            _compare(what, got, want, batch_sharded)
+        except Exception:  # noqa: BLE001 - report every failing operator, then fail
+            failures.append(what)
+            print(f"FAIL {what}\n{traceback.format_exc(limit=3)}")
+    return failures
 
 
 def batch_cases(mesh):
@@ -132,13 +161,9 @@ def main() -> int:
     grid = Mesh(np.array(devices[:4]).reshape(2, 2), ("r", "c"))
     failures, count = [], 0
     for mesh, cases, batch in ((batch_mesh, batch_cases, True), (grid, axis_cases, False)):
-        for what, fn, args, shardings in cases(mesh):
-            count += 1
-            try:
-                _check(fn, args, shardings, what, batch_sharded=batch)
-            except Exception:  # noqa: BLE001 - report every failing operator, then fail
-                failures.append(what)
-                print(f"FAIL {what}\n{traceback.format_exc(limit=3)}")
+        cases = list(cases(mesh))
+        count += len(cases)
+        failures += _run(cases, batch)
     print(f"{count - len(failures)} of {count} sharded cases agree with one device")
     return 1 if failures else 0
 
