@@ -73,14 +73,11 @@ def _blend_tree(op, probs, outs):
 
 # ------------------------------------------------------------------------ switch
 def _selection(w, t):
-    """(soft, hard) branch probabilities over the last axis of ``w``.
-
-    ``soft`` is the softmax of ``w / t`` as :func:`softops.argmax` computes it:
-    scores clamped at the saturation bound (no ``inf - inf`` for infinite
-    weights, no overflowing ``1 / t**2`` in d/dt at tiny ``t``) and exactly
-    ``hard`` at ``t == 0``. ``hard`` is the one-hot of the argmax, ties split.
-    """
-    return _argmax("switch", w, -1, t, "softmax", False, 1.0), _hard_argmax(w, w.ndim - 1)
+    """Branch probabilities over the last axis of ``w``: the softmax of ``w / t``
+    as :func:`softops.argmax` computes it, with scores clamped at the saturation
+    bound (no ``inf - inf`` for infinite weights, no overflowing ``1 / t**2`` in
+    d/dt at tiny ``t``); at ``t == 0`` the one-hot of the argmax, ties split."""
+    return _argmax("switch", w, -1, t, "softmax", False, 1.0)
 
 
 def switch(
@@ -165,10 +162,11 @@ def switch(
         return _blend_tree(op, [probs[..., i] for i in range(len(branches))], outs)
 
     def soft(w, t, ops):
-        return run(_selection(w, t)[0], ops)
+        return run(_selection(w, t), ops)
 
     if straight_through:
-        return _straight_through(lambda w, t, ops: run(_selection(w, t)[1], ops), soft, w, t, operands)
+        hard = lambda w, t, ops: run(_hard_argmax(w, w.ndim - 1), ops)
+        return _straight_through(hard, soft, w, t, operands)
     return soft(w, t, operands)
 
 

@@ -183,8 +183,9 @@ def _expectation(a, contract):
     base = contract(_finite_part(a))
 
     def with_non_finite(base):
-        hits = [contract(m.astype(a.dtype)) != 0 for m in (a == jnp.inf, a == -jnp.inf, jnp.isnan(a))]
-        pos, neg, nan = (lax.stop_gradient(h) for h in hits)
+        pos, neg, nan = (
+            contract(m.astype(a.dtype)) != 0 for m in (a == jnp.inf, a == -jnp.inf, jnp.isnan(a))
+        )
         fixed = jnp.where(pos, jnp.full((), jnp.inf, a.dtype), base)
         fixed = jnp.where(neg, jnp.full((), -jnp.inf, a.dtype), fixed)
         fixed = jnp.where(nan | (pos & neg), jnp.full((), jnp.nan, a.dtype), fixed)
@@ -356,10 +357,9 @@ def choose(dist: ArrayLike, choices: Sequence[ArrayLike], /) -> Array:
     dtype = _checks.same_float_dtype("choose", names, choices)
     dist = _dist(dist, "choose", dtype)
     _check_size("choose", dist, len(choices), "the number of choices")
-    _checks.broadcast_shapes("choose", ["dist[..., 0]", *names], [dist[..., 0], *choices])
+    shape = _checks.broadcast_shapes("choose", ["dist[..., 0]", *names], [dist[..., 0], *choices])
     w = _checks.working_dtype(dtype)
     out = blend([dist[..., k] for k in range(len(choices))], [c.astype(dtype).astype(w) for c in choices])
-    shape = jnp.broadcast_shapes(dist.shape[:-1], *(c.shape for c in choices))
     return jnp.broadcast_to(out, shape).astype(dtype)
 
 
