@@ -12,7 +12,15 @@ import numpy as np
 from jax import lax
 
 from softops import _checks
-from softops._families import LIGHT_TAIL_MODES, LIGHT_TAIL_STEPS, SMOOTH_MODES, STEP_MODES, family, residual
+from softops._families import (
+    CDF_EVERYWHERE,
+    LIGHT_TAIL_MODES,
+    RESIDUAL_EVERYWHERE,
+    SMOOTH_MODES,
+    STEP_MODES,
+    family,
+    residual,
+)
 from softops._mechanism import (
     band,
     far_tail,
@@ -23,6 +31,7 @@ from softops._mechanism import (
     resolve_subgradient,
     saturate,
     scale,
+    scale_flat,
     tangent,
     times_t,
 )
@@ -30,6 +39,13 @@ from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
 ArrayLike = Any
+
+
+def _scale_to_bound(fam):
+    """How a relu-like kernel scales its distance: :func:`scale_flat` where the
+    residual takes an infinite argument (no clamp per element), :func:`saturate`
+    otherwise (gaussian, whose residual is exactly 0 at the bound)."""
+    return scale_flat if fam.name in RESIDUAL_EVERYWHERE else saturate
 
 
 def _modes(names, smoothness_shift=0):
@@ -147,7 +163,8 @@ def relu(
         # (the kink's tie rule, 1/2, is the residual's: see _KINK)
         if fam.name in LIGHT_TAIL_MODES:
             kink = _relu_hard(x, _KINK)  # (NaN for a NaN x: see times_t)
-            return relax_saturated(t, lambda t, r: kink + times_t(residual(fam, saturate(x, t, r)), t), outer)
+            to_bound = _scale_to_bound(fam)
+            return relax_saturated(t, lambda t, r: kink + times_t(residual(fam, to_bound(x, t, r)), t), outer)
         kernel = lambda x, t, r: _relu_hard(x, _KINK) + t * residual(fam, scale(x, t, r))
         return relax(x, t, (x,), kernel, outer)
 
@@ -314,8 +331,8 @@ def heaviside(
         mid = jnp.where(t > 0, jnp.asarray(0.5, x.dtype), jnp.asarray(h0, x.dtype))
         step = _jump(jnp.where(x < 0, zero, jnp.where(x > 0, one, jnp.where(x == 0, mid, x))))  # NaN stays
         outer = step - far_tail(fam.tail_coef, x, t)
-        if fam.name in LIGHT_TAIL_STEPS:
-            return relax_saturated(t, lambda t, r: fam.cdf(saturate(x, t, r)), outer)
+        if fam.name in CDF_EVERYWHERE:
+            return relax_saturated(t, lambda t, r: fam.cdf(scale_flat(x, t, r)), outer)
         return relax(x, t, (x,), lambda x, t, r: fam.cdf(scale(x, t, r)), outer)
 
     return finish(hard, soft, (x, t), straight_through, dtype, op="heaviside")
@@ -368,8 +385,8 @@ def sign(
 
     def soft(x, t):
         outer = hard(x) - 2.0 * far_tail(fam.tail_coef, x, t)
-        if fam.name in LIGHT_TAIL_STEPS:
-            return relax_saturated(t, lambda t, r: 2.0 * fam.odd(saturate(x, t, r)), outer)
+        if fam.name in CDF_EVERYWHERE:
+            return relax_saturated(t, lambda t, r: 2.0 * fam.odd(scale_flat(x, t, r)), outer)
         return relax(x, t, (x,), lambda x, t, r: 2.0 * fam.odd(scale(x, t, r)), outer)
 
     return finish(hard, soft, (x, t), straight_through, dtype, op="sign")
@@ -424,7 +441,7 @@ def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn, n
                 d = jnp.where(odd, jnp.zeros((), d.dtype), d)
             # (a NaN input is NaN in the kink: see times_t)
             kink = _max_hard(p, q, _KINK)
-            kernel = lambda t, r: kink + times_t(residual(fam, saturate(d, t, r)), t)
+            kernel = lambda t, r: kink + times_t(residual(fam, _scale_to_bound(fam)(d, t, r)), t)
             return sgn * relax_saturated(t, kernel, outer, odd)
         val = relax(
             sgn * (a - b), t, (sgn * a, sgn * b), lambda p, q, t, r: _soft_max2(fam, p, q, t, r), outer
@@ -706,7 +723,7 @@ def _soft_clip_light(fam, x, lo, hi, t, outer, finite_bounds):
         # lo + t S((x-lo)/t) - t S((x-hi)/t) as the exact clip less the difference
         # of the two small residuals (subtracted, so that a difference of +0
         # leaves a signed zero as it is)
-        res = lambda d: residual(fam, saturate(d, t, r))
+        res = lambda d: residual(fam, _scale_to_bound(fam)(d, t, r))
         v = kink - times_t(res(d_hi) - res(d_lo), t)
         # in range by selects (see the general path)
         return jnp.where(v < lo, lo, jnp.where(v > hi, hi, v))

@@ -99,8 +99,10 @@ def relax_saturated(
 
     The kernel forms its scores with :func:`saturate` and is built on a family
     whose residual is exactly 0 at the saturation bound (``LIGHT_TAIL_MODES``),
-    so it needs no per-element band: the branch is chosen per temperature (an
-    element costs one select, not one per argument). ``hard`` marks the lanes
+    or with :func:`scale_flat` on one whose kernel is exact at every argument
+    (``RESIDUAL_EVERYWHERE``, ``CDF_EVERYWHERE``), so it needs no per-element
+    band: the branch is chosen per temperature (an element costs one select,
+    not one per argument). ``hard`` marks the lanes
     the kernel cannot take (a NaN distance between two infinities); the caller
     gives the kernel finite arguments there. The kernel gets ``t = 1`` (and its
     reciprocal) where the temperature is not usable, as :func:`relax`'s soft
@@ -141,7 +143,12 @@ def reciprocal(t: jax.Array) -> Reciprocal:
     one = jnp.ones((), t.dtype)
     tu = jnp.where(t > min_temperature(t.dtype), t, one)
     s = jnp.where(tu > _SPLIT, jnp.asarray(1.0 / _SPLIT, t.dtype), one)
-    return Reciprocal(s, ratio(one, tu * s))  # tu * s is exact: a power of two
+    r = ratio(one, tu * s)  # tu * s is exact: a power of two
+    # At an infinite temperature r is the smallest normal number, not 0: x / t
+    # is then below 1e-19 for every finite x (each kernel's value at 0 to
+    # working precision) and an infinite x stays infinite (the limit of every
+    # finite t), where 1 / inf = 0 would give inf * 0 = NaN.
+    return Reciprocal(s, jnp.where(tu == jnp.inf, jnp.asarray(jnp.finfo(t.dtype).tiny, t.dtype), r))
 
 
 def hold(m: jax.Array, t: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array, Reciprocal]:
@@ -305,21 +312,45 @@ def saturate(d: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:
     return lax.clamp(-bound, scale(d, t, r), bound)
 
 
-def _saturate_jvp(primals, tangents):
-    (d, t, r), (dd, dt, _) = primals, tangents
-    u = saturate(d, t, r)
-    inside = jnp.abs(u) < saturation(d.dtype)  # (a NaN d: its value is NaN, its derivatives 0)
-    zero = jnp.zeros((), u.dtype)
-    # (u itself selected too: reverse mode multiplies the coefficient into the
-    # masked cotangent, and NaN * 0 is NaN)
-    us = jnp.where(inside, u, zero)
-    return u, tangent(
-        (dd, lambda v: jnp.where(inside, scale(v, t, r), zero)),
-        (dt, lambda v: jnp.where(inside, -us * scale(v, t, r), zero)),
-    )
+def _flat_beyond_bound(fn):
+    """The JVP rule of :func:`saturate` and :func:`scale_flat`: ``scale``'s,
+    masked to 0 beyond the saturation bound."""
+
+    def rule(primals, tangents):
+        (d, t, r), (dd, dt, _) = primals, tangents
+        u = fn(d, t, r)
+        inside = jnp.abs(u) < saturation(d.dtype)  # (false for inf and NaN: derivatives 0)
+        zero = jnp.zeros((), u.dtype)
+        # (u itself selected too: reverse mode multiplies the coefficient into the
+        # masked cotangent, and NaN * 0 is NaN)
+        us = jnp.where(inside, u, zero)
+        return u, tangent(
+            (dd, lambda v: jnp.where(inside, scale(v, t, r), zero)),
+            (dt, lambda v: jnp.where(inside, -us * scale(v, t, r), zero)),
+        )
+
+    return rule
 
 
-saturate.defjvp(_saturate_jvp, symbolic_zeros=True)
+saturate.defjvp(_flat_beyond_bound(saturate), symbolic_zeros=True)
+
+
+@jax.custom_jvp
+def scale_flat(d: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:
+    """:func:`saturate` without the clamp in the value: ``d / t`` (given ``r``),
+    infinite where it overflows, with :func:`saturate`'s derivatives (0 beyond
+    the bound, formed from in-bound values only).
+
+    For kernels that are exactly flat beyond the saturation bound and take an
+    infinite argument as its limit: the cdfs and odd parts of the light-tailed
+    steps (``sigmoid(inf) == 1``), and the polynomial and logistic tails of
+    relu-like kernels. The clamp costs as much as the rest of such a kernel on
+    CPU (a sixth of ``sigmoid(x / t)``), and the value does not need it.
+    """
+    return scale(d, t, r)
+
+
+scale_flat.defjvp(_flat_beyond_bound(scale_flat), symbolic_zeros=True)
 
 
 @jax.custom_jvp

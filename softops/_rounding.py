@@ -7,12 +7,20 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax import lax
 
 from softops import _checks
 from softops._elementwise import _jump
 from softops._families import SMOOTH_MODES, family
-from softops._mechanism import finish, prepare, reciprocal, relax, saturation, scale
+from softops._mechanism import (
+    finish,
+    min_temperature,
+    prepare,
+    reciprocal,
+    saturation,
+    scale,
+    scale_flat,
+    times_t,
+)
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -23,26 +31,25 @@ ArrayLike = Any
 _LINEAR_ABOVE = {jnp.dtype(jnp.float32): 1e4, jnp.dtype(jnp.float64): 1e8}
 
 
-def _cell_step(fam, r, t, rt, norm, linear):
-    """The normalised step across one unit cell: 0 at r = -1/2, 1 at r = +1/2.
+@jax.custom_jvp
+def _pin(g, r, linear):
+    """The normalised step ``g``, except ``r + 1/2`` at the cell ends and at
+    linear temperatures: differentiated as ``g`` (as ``r + 1/2`` where ``linear``).
 
-    ``1/2 + odd(r / t) / (2 odd(1 / (2 t)))`` with ``odd = cdf - 1/2``; exactly
-    antisymmetric; the cell ends are pinned to 0 and 1, so integers stay exact.
-    ``norm = odd(1 / (2 t))`` comes from :func:`_cell_norm` on the
-    temperature's own shape, computed as the numerator is at ``r = 1/2``.
-    ``|r| <= L t`` here (relax's band), so ``r / t`` needs no clamp.
-    ``linear`` (per temperature, not per element) marks temperatures so large
-    that the step is ``r + 1/2`` to working precision; the quotient is finite
+    At the cell ends (``|r| == 1/2`` exactly) that is 0 and 1, so integers stay
+    exact and neighbouring cells meet: the quotient alone misses them by an ulp
+    (XLA multiplies by ``1 / (2 norm)``, and a constant temperature has ``norm``
+    folded on the host). ``linear`` (per temperature) marks temperatures so
+    large that the step is ``r + 1/2`` to working precision; ``g`` is finite
     but meaningless there (``norm`` is that of ``t = 1``) and is not used.
     """
-    g = 0.5 + fam.odd(scale(r, t, rt)) * (0.5 / norm)
-    # The cell ends (r = -1/2 and 1/2 exactly) land on 0 and 1 exactly, so that
-    # integers stay exact and neighbouring cells meet: the quotient alone misses
-    # them by an ulp (XLA multiplies by 1 / (2 norm), and a constant temperature
-    # has norm folded on the host). The correction carries no derivative.
-    end = jnp.where(r > 0, jnp.ones((), r.dtype), jnp.zeros((), r.dtype))
-    g = g + jnp.where(jnp.abs(r) == 0.5, lax.stop_gradient(end - g), jnp.zeros((), r.dtype))
-    return jnp.where(linear, r + 0.5, g)
+    return jnp.where(linear | (jnp.abs(r) == 0.5), r + 0.5, g)
+
+
+@_pin.defjvp
+def _pin_jvp(primals, tangents):
+    (g, r, linear), (dg, dr, _) = primals, tangents
+    return _pin(g, r, linear), jnp.where(linear, dr, dg)
 
 
 def _linear(t):
@@ -60,7 +67,7 @@ def _cell_norm(fam, t):
     linear = _linear(t)
     flat = t < 0.5 / saturation(t.dtype)
     tn = jnp.where(linear | flat, one, t)
-    # bit for bit relax's r where kept; that of t = 1 (s too) elsewhere: 0.5 / norm
+    # bit for bit the elements' 1 / t where kept; that of t = 1 (s too) elsewhere: 0.5 / norm
     # is differentiated, and a tiny norm would overflow its higher derivatives
     rn = reciprocal(tn)
     return jnp.where(flat, jnp.asarray(0.5, t.dtype), fam.odd(scale(jnp.asarray(0.5, t.dtype), tn, rn)))
@@ -74,15 +81,24 @@ def _staircase(op, x, temperature, mode, straight_through, hard_fn, cell):
         return _jump(hard_fn(x))
 
     def soft(x, t):
+        # r is the offset from the jump at the centre of x's cell, |r| <= 1/2, so
+        # r / t cannot overflow above the smallest usable temperature: it is not
+        # clamped, and the branch is chosen per temperature, not per element
+        # (every family's odd part is exactly +-1/2, its density 0, where
+        # |r / t| passes the saturation bound). The step inside the cell is
+        # 1/2 + odd(r / t) / (2 odd(1 / (2 t))): exactly antisymmetric, 0 and 1
+        # at the cell ends.
         base, r = cell(x)
-        # r is the offset from the jump at the centre of x's cell; the soft
-        # branch is needed only within saturation * t of it. On the jump itself
-        # every t > 0 gives the midpoint (also below the smallest usable t).
-        outer = jnp.where((r == 0) & (t > 0), base + 0.5, hard(x))
-        norm = _cell_norm(fam, t)
-        linear = _linear(t)
-        kernel = lambda base, r, t, rt: base + _cell_step(fam, r, t, rt, norm, linear)
-        return relax(r, t, (base, r), kernel, outer)
+        live = t > min_temperature(t.dtype)
+        finite = jnp.isfinite(x)  # (+-inf: r is NaN; the result is x itself)
+        one = jnp.ones((), t.dtype)
+        u = scale_flat(r, jnp.where(live, t, one), reciprocal(t))
+        # (times_t: a NaN r, on the lanes that take x, adds nothing to d/dt)
+        g = _pin(0.5 + times_t(fam.odd(u), 0.5 / _cell_norm(fam, t)), r, _linear(t))
+        # Below the smallest usable temperature, the hard staircase, except that
+        # on a jump every t > 0 gives the midpoint.
+        tiny = jnp.where((r == 0) & (t > 0), base + 0.5, hard(x))
+        return jnp.where(live & finite, base + g, jnp.where(live, _jump(x), tiny))
 
     return finish(hard, soft, (x, t), straight_through, dtype, op=op)
 

@@ -177,6 +177,35 @@ def test_staircases_hit_their_cell_ends_exactly(mode):
         np.testing.assert_array_equal(so.ceil(x - 0.5, temperature=t, mode=mode), x)
 
 
+@pytest.mark.parametrize("mode", ["logistic", "algebraic", "gaussian", "ramp", "cubic", "quintic"])
+def test_staircase_temperature_gradient_ignores_non_finite_entries(mode):
+    """The per-temperature staircase evaluates its kernel on every lane; a lane
+    whose x is +-inf or NaN takes x, and adds nothing to d/dt of a sum."""
+    finite = np.float32([0.3, -1.7, 2.5, 4.0])
+    x = np.concatenate([finite, np.float32([np.inf, -np.inf, np.nan])])
+    for fn in (so.round, so.floor, so.ceil):
+        out = fn(x, temperature=0.4, mode=mode)
+        np.testing.assert_array_equal(out[4:6], [np.inf, -np.inf])
+        assert np.isnan(out[6])
+        g = jax.grad(lambda t, fn=fn: jnp.sum(fn(x[:6], temperature=t, mode=mode)))(np.float32(0.4))
+        want = jax.grad(lambda t, fn=fn: jnp.sum(fn(finite, temperature=t, mode=mode)))(np.float32(0.4))
+        np.testing.assert_allclose(g, want, rtol=1e-6)
+        gx = jax.grad(lambda x, fn=fn: jnp.sum(fn(x, temperature=0.4, mode=mode)))(x)
+        np.testing.assert_array_equal(gx[4:], 0.0)
+
+
+def test_algebraic_steps_beyond_the_saturation_bound():
+    """The algebraic step is evaluated at every argument (no band): its odd part
+    must be +-1/2 where u^2 overflows, and its tails the true ~1 / (4 u^2)."""
+    for t in (1e-17, 1e-3, 1.0):
+        x = np.float32([1e22, -1e22, 3e38, -3e38, np.inf, -np.inf])
+        np.testing.assert_array_equal(so.sign(x, temperature=t, mode="algebraic"), [1, -1, 1, -1, 1, -1])
+        np.testing.assert_array_equal(so.not_equal(x, 0.0, temperature=t, mode="algebraic"), 1.0)
+        np.testing.assert_array_equal(so.heaviside(x, temperature=t, mode="algebraic"), [1, 0, 1, 0, 1, 0])
+    # past the bound (|x| > 1e6 t in float32) the lower tail is the relaxation's own
+    np.testing.assert_allclose(so.heaviside(np.float32(-1e7), mode="algebraic"), 0.25e-14, rtol=1e-5)
+
+
 def test_temperatures_beyond_one_over_tiny_keep_their_value():
     # 1 / t is subnormal there; the kernels' x / t must still be x / t.
     big = np.float32(1e38)
@@ -191,7 +220,21 @@ def test_temperatures_beyond_one_over_tiny_keep_their_value():
         so.greater(np.float32(3e38), 0.0, temperature=3e38), jax.nn.sigmoid(1.0), rtol=1e-6
     )
     assert float(so.greater(np.float32(3e38), 0.5, temperature=np.inf)) == 0.5
-    assert float(so.sign(np.float32(1e30), temperature=np.inf)) == 0.0
+    # (x / t is below 1e-19 at t = inf: sign's odd part is that small, not 0)
+    assert abs(float(so.sign(np.float32(1e30), temperature=np.inf))) < 1e-19
+    # an infinite input keeps its hard limit at an infinite temperature too
+    for mode in ("logistic", "algebraic", "gaussian", "cubic", "triangular"):
+        assert float(so.greater(np.float32(np.inf), 0.0, temperature=np.inf, mode=mode)) == 1.0
+        assert float(so.equal(np.float32(-np.inf), 0.0, temperature=np.inf, mode=mode)) == 0.0
+        np.testing.assert_array_equal(
+            so.sign(np.float32([np.inf, -np.inf]), temperature=np.inf, mode=mode), [1.0, -1.0]
+        )
+        assert (
+            float(
+                jax.grad(lambda t, m=mode: so.greater(np.float32(np.inf), 0.0, temperature=t, mode=m))(np.inf)
+            )
+            == 0.0
+        )
 
 
 def test_clip_gradients_where_the_relaxation_sits_on_a_bound():
