@@ -312,7 +312,10 @@ def divide(
     Points of non-differentiability:
       ``b == 0``: a pole. At ``temperature=0`` the value is jnp's (inf or
       NaN) and ``jax.grad`` reports 0 w.r.t. both arguments there instead of
-      inf/NaN. For ``t > 0`` the relaxation is smooth everywhere. Values and
+      inf/NaN. For ``t > 0`` the relaxation is smooth everywhere and 0 at
+      ``b == 0`` (below the smallest usable temperature, ``1e-18`` in float32,
+      it is ``a / b`` off the pole, with the hard derivatives). An infinite
+      ``a`` gives ``a / b``, the hard limit (``inf / 0 = inf``). Values and
       derivatives can still overflow where the exact quotient does.
 
     Raises:
@@ -343,7 +346,9 @@ def _tikhonov_parts(a, b, t):
     is multiplied by ``u / (1 + u^2)`` (at most 1/2) before the division by
     ``t``, so nothing overflows where the result does not.
     """
-    near = soft_region(b, t)
+    # (an infinite a takes a / b, the hard limit, where the relaxation would
+    # give inf * 0 at the pole; near it, both are the same signed infinity)
+    near = soft_region(b, t) & jnp.isfinite(a)
     zero = jnp.zeros((), b.dtype)
     r = reciprocal(t)  # of t = 1 where t is not usable (no lane is near there)
     u = scale(jnp.where(near, b, zero), t, r)
@@ -354,6 +359,10 @@ def _tikhonov_parts(a, b, t):
 def _tikhonov(a, b, t):
     near, u, an, r = _tikhonov_parts(a, b, t)
     one = jnp.ones((), b.dtype)
+    # On the pole every t > 0 gives the relaxation's 0, also below the smallest
+    # usable temperature, where the rest is a / b (u is 0 there: 0 / 1 * a; the
+    # derivatives there are the far field's, the hard rule's 0 at the pole).
+    near = near | ((b == 0) & (t > 0) & jnp.isfinite(a))
     p = jnp.where(near, u, a) / jnp.where(near, 1.0 + u * u, b)
     # p used once (XLA would otherwise split the division into its own pass):
     # near, (p a) s r = (a u / (1 + u^2)) / t; far, p * 1 * 1 * 1 = a / b exactly
@@ -426,7 +435,9 @@ def _unit_factors(x, ss, axes):
     def rescaled():
         m = lax.stop_gradient(jnp.max(jnp.abs(x), axis=axes, keepdims=True))
         live = (m > 0) & jnp.isfinite(m)
-        inv = 1.0 / jnp.where(live, m, one)
+        # (at least the smallest normal number: 1 / m is subnormal, flushed to 0
+        # on CPU, for m beyond ~8.5e37 in float32; x * tiny is then at most ~4)
+        inv = jnp.maximum(1.0 / jnp.where(live, m, one), jnp.finfo(x.dtype).tiny)
         xs = x * inv
         r = jnp.sqrt(jnp.sum(xs * xs, axis=axes, keepdims=True))
         return jnp.broadcast_to(inv, ss.shape), jnp.where(live, 1.0 / jnp.where(live, r, one), zero)

@@ -207,6 +207,24 @@ def test_norm_gradient_where_the_sum_of_squares_underflows():
     g = jax.grad(lambda x: so.norm(x, temperature=0.0))(jnp.array([3e30, 4e30], jnp.float32))
     np.testing.assert_allclose(g, [0.6, 0.8], rtol=1e-6)
     np.testing.assert_array_equal(jax.grad(lambda x: so.norm(x, temperature=0.0))(jnp.zeros(2)), [0.0, 0.0])
+    # entries beyond 1 / tiny (~8.5e37), whose reciprocal is subnormal
+    for t in (0.0, 1.0, 1e30):
+        g = jax.grad(lambda x, t=t: so.norm(x, temperature=t))(jnp.array([3e38, -3e38, 1e38], jnp.float32))
+        np.testing.assert_allclose(g, np.array([3.0, -3.0, 1.0]) / 19**0.5, rtol=1e-6)
+
+
+def test_divide_on_the_pole_below_the_smallest_temperature_and_with_infinite_numerators():
+    for t in (1e-30, 1e-17, 1.0):
+        # the relaxation is 0 on the pole at every t > 0
+        np.testing.assert_array_equal(so.divide(np.float32([1.0, 0.0, -3e38]), 0.0, temperature=t), 0.0)
+        # an infinite numerator gives the hard limit, on the pole and next to it
+        out = so.divide(np.float32([np.inf, np.inf, -np.inf]), np.float32([0.0, 0.1, 0.1]), temperature=t)
+        np.testing.assert_array_equal(out, [np.inf, np.inf, -np.inf])
+        gt = jax.grad(lambda t: so.divide(np.float32(np.inf), 0.0, temperature=t))(np.float32(t))
+        assert float(gt) == 0.0
+    g = jax.grad(lambda b: so.divide(1.0, b, temperature=1e-30))(np.float32(0.0))
+    assert float(g) == 0.0  # the far field's (hard) rule on the pole below the smallest temperature
+    assert float(so.divide(1.0, 0.0, temperature=0.0)) == np.inf  # t = 0: jnp's value
 
 
 @pytest.mark.parametrize("t", [1.0, 1e-3])
