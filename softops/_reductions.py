@@ -235,15 +235,21 @@ def _scores(x: Array, t: Array, ax: int):
 
 
 def _weighted_sums(e: Array, v: Array, ax: int) -> tuple[Array, Array]:
-    """``sum(e)`` and ``sum(e * v)`` along ``ax`` (kept), as one complex sum.
+    """``sum(e)`` and ``sum(e * v)`` along ``ax`` (kept), as one batched product
+    of ``e`` with the rows ``[1, v]``.
 
-    XLA adds the real and imaginary parts separately (a pairwise tree) in one
-    pass over ``e``, where two float sums would have it write the weights out
-    and read them twice. (A batched product of ``e`` with ``[1, v]`` measured
-    no faster on CPU and accumulates in order, so less accurately.)
+    One pass over ``e``, which two float sums would write out and read twice.
+    On CPU it measured 10-15% faster for a whole soft max than one complex sum
+    (whose ``c64`` operand XLA writes out before its pairwise reduction), and
+    the product's blocked accumulation stays within ~1e-7 relative of it at
+    1e5 entries. ``HIGHEST``: a GPU's default float32 product rounds its
+    inputs to TF32 (1e-3).
     """
-    sums = jnp.sum(lax.complex(e, e * v), ax, keepdims=True)
-    return jnp.real(sums), jnp.imag(sums)
+    e, v = jnp.broadcast_arrays(e, v)
+    e_, v_ = jnp.moveaxis(e, ax, -1), jnp.moveaxis(v, ax, -1)
+    rows = jnp.stack([jnp.ones_like(v_), v_], axis=-2)
+    sums = jnp.einsum("...i,...ki->...k", e_, rows, precision=lax.Precision.HIGHEST)
+    return jnp.expand_dims(sums[..., 0], ax), jnp.expand_dims(sums[..., 1], ax)
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(2, 3))
