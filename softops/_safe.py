@@ -477,15 +477,20 @@ def _huber_parts(x, t, axes):
     tl = jnp.where(live, t, jnp.ones((), t.dtype))
     rl = reciprocal(t).keep(live)
 
+    # k = t w / (sqrt(1 + w) + 1) is formed as q / (sqrt(1 + w) + 1) with q =
+    # |x|^2 / t: at large t, w underflows long before k does (|x| = 5, t =
+    # 1e30: k = 1.25e-29), and t * w would be inf * 0 at t = inf.
     def from_sum():
-        return scale(scale(jnp.where(live, ss, zero), tl, rl), tl, rl)
+        q = scale(jnp.where(live, ss, zero), tl, rl)
+        return q, scale(q, tl, rl)
 
     def from_entries():
-        xs = scale(jnp.where(live, x, zero), tl, rl)
-        return jnp.sum(xs * xs, axis=axes, keepdims=True)
+        xl = jnp.where(live, x, zero)
+        xs = scale(xl, tl, rl)
+        return jnp.sum(xl * xs, axis=axes, keepdims=True), jnp.sum(xs * xs, axis=axes, keepdims=True)
 
-    w = lax.cond(jnp.all(_squares_kept(ss) | ~live), from_sum, from_entries)
-    k = tl * (w / (jnp.sqrt(1.0 + w) + 1.0))
+    q, w = lax.cond(jnp.all(_squares_kept(ss) | ~live), from_sum, from_entries)
+    k = q / (jnp.sqrt(1.0 + w) + 1.0)
     return ss, h, live, k, tl
 
 
@@ -539,7 +544,10 @@ def norm(
     r"""Euclidean norm with the minimum-norm subgradient at 0, and the pseudo-Huber relaxation.
 
     Hard operator: ``jnp.linalg.norm(x, axis=axis, keepdims=keepdims)`` (the
-    2-norm; values bit for bit). Relaxation: :math:`\sqrt{\|x\|^2 + t^2} - t`
+    2-norm; values bit for bit in float32 and float64). float16 and bfloat16
+    are summed in float32 and rounded once, as every softops operator computes
+    them: more accurate than jnp's half-precision norm, which overflows past
+    256 in float16. Relaxation: :math:`\sqrt{\|x\|^2 + t^2} - t`
     (the algebraic :func:`abs` of the norm; the pseudo-Huber function), smooth
     at the origin with Hessian :math:`I/t` there.
 

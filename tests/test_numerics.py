@@ -213,6 +213,19 @@ def test_norm_gradient_where_the_sum_of_squares_underflows():
         np.testing.assert_allclose(g, np.array([3.0, -3.0, 1.0]) / 19**0.5, rtol=1e-6)
 
 
+def test_norm_keeps_its_relative_accuracy_at_large_temperatures():
+    """sqrt(|x|^2 + t^2) - t ~ |x|^2 / (2 t) where |x| << t; the ratio |x|^2 / t^2
+    underflows long before that value does."""
+    for x, t in (([3.0, 4.0], 1e30), ([1.0], 1e20), ([1e-20, 1e-20], 1e-17)):
+        want = float(np.sum(np.square(x, dtype=np.float64))) / (2 * t)
+        np.testing.assert_allclose(so.norm(jnp.array(x, jnp.float32), temperature=t), want, rtol=1e-5)
+    # an infinite temperature: the limit 0, finite derivatives
+    for x in (jnp.array([3.0, 4.0]), jnp.zeros(2)):
+        assert float(so.norm(x, temperature=jnp.inf)) == 0.0
+        np.testing.assert_array_equal(jax.grad(so.norm)(x, temperature=jnp.inf), [0.0, 0.0])
+        assert float(jax.grad(lambda t, x=x: so.norm(x, temperature=t))(jnp.inf)) == 0.0
+
+
 def test_divide_on_the_pole_below_the_smallest_temperature_and_with_infinite_numerators():
     for t in (1e-30, 1e-17, 1.0):
         # the relaxation is 0 on the pole at every t > 0
