@@ -22,8 +22,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from softops import _checks
-from softops._families import CDF_EVERYWHERE, STEP_MODES, family, probability
-from softops._mechanism import far_tail, finish, prepare, relax, relax_saturated, scale_flat, scaled
+from softops._families import FLAT_STEPS, LIGHT_TAIL_STEPS, STEP_MODES, family, probability
+from softops._mechanism import far_tail, finish, prepare, relax, relax_saturated, saturate, scale_flat, scaled
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -53,14 +53,16 @@ def _compare(op, a, b, temperature, mode, straight_through, hard_fn, soft_fn, ta
         outer = hard(a, b) + weight * far_tail(fam.tail_coef, z, t)
         # On a tie every t > 0 gives the relaxation's value there (1/2 for greater).
         outer = jnp.where((a == b) & (t > 0), soft_fn(fam, jnp.zeros((), a.dtype)), outer)
-        if fam.name in CDF_EVERYWHERE:
-            # Kernels exact at every scaled difference, an overflowing or infinite
-            # one included: no band per element, only the lanes with a NaN
-            # difference (NaN inputs, a tie of two infinities) keep the hard answer.
+        if fam.name in LIGHT_TAIL_STEPS:
+            # Kernels that are exactly 0 or 1 at the saturation bound: no band per
+            # element, only the lanes with a NaN difference (NaN inputs, a tie of
+            # two infinities) keep the hard answer. (No clamp where the kernel
+            # takes an overflowing, infinite difference as its limit.)
             d = a - b
             odd = jnp.isnan(d)
             d = jnp.where(odd, jnp.zeros((), d.dtype), d)
-            return relax_saturated(t, lambda t, r: soft_fn(fam, scale_flat(d, t, r)), outer, odd)
+            to_bound = scale_flat if fam.name in FLAT_STEPS else saturate
+            return relax_saturated(t, lambda t, r: soft_fn(fam, to_bound(d, t, r)), outer, odd)
         return relax(a - b, t, (a, b), kernel, outer)
 
     return finish(hard, soft, (a, b, t), straight_through, dtype, op=op)

@@ -13,8 +13,9 @@ from jax import lax
 
 from softops import _checks
 from softops._families import (
-    CDF_EVERYWHERE,
+    FLAT_STEPS,
     LIGHT_TAIL_MODES,
+    LIGHT_TAIL_STEPS,
     RESIDUAL_EVERYWHERE,
     SMOOTH_MODES,
     STEP_MODES,
@@ -331,8 +332,9 @@ def heaviside(
         mid = jnp.where(t > 0, jnp.asarray(0.5, x.dtype), jnp.asarray(h0, x.dtype))
         step = _jump(jnp.where(x < 0, zero, jnp.where(x > 0, one, jnp.where(x == 0, mid, x))))  # NaN stays
         outer = step - far_tail(fam.tail_coef, x, t)
-        if fam.name in CDF_EVERYWHERE:
-            return relax_saturated(t, lambda t, r: fam.cdf(scale_flat(x, t, r)), outer)
+        if fam.name in LIGHT_TAIL_STEPS:
+            to_bound = scale_flat if fam.name in FLAT_STEPS else saturate
+            return relax_saturated(t, lambda t, r: fam.cdf(to_bound(x, t, r)), outer)
         return relax(x, t, (x,), lambda x, t, r: fam.cdf(scale(x, t, r)), outer)
 
     return finish(hard, soft, (x, t), straight_through, dtype, op="heaviside")
@@ -385,8 +387,9 @@ def sign(
 
     def soft(x, t):
         outer = hard(x) - 2.0 * far_tail(fam.tail_coef, x, t)
-        if fam.name in CDF_EVERYWHERE:
-            return relax_saturated(t, lambda t, r: 2.0 * fam.odd(scale_flat(x, t, r)), outer)
+        if fam.name in LIGHT_TAIL_STEPS:
+            to_bound = scale_flat if fam.name in FLAT_STEPS else saturate
+            return relax_saturated(t, lambda t, r: 2.0 * fam.odd(to_bound(x, t, r)), outer)
         return relax(x, t, (x,), lambda x, t, r: 2.0 * fam.odd(scale(x, t, r)), outer)
 
     return finish(hard, soft, (x, t), straight_through, dtype, op="sign")

@@ -90,14 +90,9 @@ def _logistic_tail(v):
 
 
 # --- algebraic: built on sqrt(u^2 + 1) ----------------------------------------------
-# sqrt(1 + u^2) overflows to inf past |u| ~ 1.8e19 in float32, which the cdf's
-# and the residual's tails 1 / (2 h (h + |u|)) and 1 / (2 (h + |u|)) take as
-# their limit 0 (as they do an infinite u). The odd part u / (2 h) would give
-# inf / inf or 0 there: it clamps u to 2^60, where it is 1/2 exactly in float32
-# and float64 (1/2 - 1 / (4 u^2) rounds to 1/2 from |u| ~ 1e8 on).
-_ALGEBRAIC_FLAT = 2.0**60
-
-
+# |u| <= the saturation bound (1e6 in float32, 1e12 in float64) wherever these
+# kernels are evaluated, or below 1e18 (the staircases' |r / t| <= 1 / (2 t)),
+# so sqrt(1 + u^2) cannot overflow and needs no hypot.
 def _algebraic_h(u):
     return jnp.sqrt(1.0 + u * u)
 
@@ -234,9 +229,7 @@ def _clip1(u):
 
 _ODD = {
     "logistic": lambda u: 0.5 * jnp.tanh(0.5 * u),
-    "algebraic": lambda u: (lambda v: 0.5 * v / _algebraic_h(v))(
-        jnp.clip(u, -_ALGEBRAIC_FLAT, _ALGEBRAIC_FLAT)
-    ),
+    "algebraic": lambda u: 0.5 * u / _algebraic_h(u),
     "gaussian": lambda u: 0.5 * jax.scipy.special.erf(u * (1.0 / math.sqrt(2.0))),
     "ramp": lambda u: 0.5 * _clip1(u),
     "cubic": lambda u: 0.25 * _clip1(u) * (3.0 - jnp.square(_clip1(u))),
@@ -448,12 +441,11 @@ RESIDUAL_EVERYWHERE: tuple[str, ...] = ("logistic", "ramp", "cubic", "quintic")
 #: Step modes whose ``cdf`` is exactly 0 and 1 (and ``odd`` exactly -1/2 and
 #: 1/2) at ``u = -L`` and ``L``.
 LIGHT_TAIL_STEPS: tuple[str, ...] = LIGHT_TAIL_MODES + ("triangular", "boxcar")
-#: Step modes whose ``cdf`` and ``odd`` are the relaxation's value at every
-#: argument, +-inf and arguments beyond the saturation bound included (the
-#: algebraic lower tail ``1 / (2 h (h + |u|))`` is 0 at inf and ~``1 / (4 u^2)``
-#: before; its odd part clamps): a step built on them needs no band per
-#: element, only :func:`softops._mechanism.scale_flat`.
-CDF_EVERYWHERE: tuple[str, ...] = LIGHT_TAIL_STEPS + ("algebraic",)
+#: Light-tailed step modes whose cdf, odd part and density take an infinite
+#: argument as their limit, with every derivative (the gaussian density's
+#: derivative ``-u phi(u)`` is ``inf * 0`` there): a step built on them scales
+#: without clamping (:func:`softops._mechanism.scale_flat`).
+FLAT_STEPS: tuple[str, ...] = ("logistic", "ramp", "cubic", "quintic", "triangular", "boxcar")
 
 
 def family(name: str) -> Family:

@@ -100,7 +100,7 @@ def relax_saturated(
     The kernel forms its scores with :func:`saturate` and is built on a family
     whose residual is exactly 0 at the saturation bound (``LIGHT_TAIL_MODES``),
     or with :func:`scale_flat` on one whose kernel is exact at every argument
-    (``RESIDUAL_EVERYWHERE``, ``CDF_EVERYWHERE``), so it needs no per-element
+    (``RESIDUAL_EVERYWHERE``, ``FLAT_STEPS``), so it needs no per-element
     band: the branch is chosen per temperature (an element costs one select,
     not one per argument). ``hard`` marks the lanes
     the kernel cannot take (a NaN distance between two infinities); the caller
