@@ -42,11 +42,12 @@ Array = jax.Array
 ArrayLike = Any
 
 
-def _scale_to_bound(fam):
-    """How a relu-like kernel scales its distance: :func:`scale_flat` where the
-    residual takes an infinite argument (no clamp per element), :func:`saturate`
-    otherwise (gaussian, whose residual is exactly 0 at the bound)."""
-    return scale_flat if fam.name in RESIDUAL_EVERYWHERE else saturate
+def _scale_to_bound(fam, flat=RESIDUAL_EVERYWHERE):
+    """How a kernel chosen per temperature scales its distance: :func:`scale_flat`
+    where the family's kernel takes an infinite argument (``flat``: the
+    relu-like residuals by default, ``FLAT_STEPS`` for the steps), so no clamp
+    per element; :func:`saturate` otherwise (gaussian)."""
+    return scale_flat if fam.name in flat else saturate
 
 
 def _modes(names, smoothness_shift=0):
@@ -333,7 +334,7 @@ def heaviside(
         step = _jump(jnp.where(x < 0, zero, jnp.where(x > 0, one, jnp.where(x == 0, mid, x))))  # NaN stays
         outer = step - far_tail(fam.tail_coef, x, t)
         if fam.name in LIGHT_TAIL_STEPS:
-            to_bound = scale_flat if fam.name in FLAT_STEPS else saturate
+            to_bound = _scale_to_bound(fam, FLAT_STEPS)
             return relax_saturated(t, lambda t, r: fam.cdf(to_bound(x, t, r)), outer)
         return relax(x, t, (x,), lambda x, t, r: fam.cdf(scale(x, t, r)), outer)
 
@@ -388,7 +389,7 @@ def sign(
     def soft(x, t):
         outer = hard(x) - 2.0 * far_tail(fam.tail_coef, x, t)
         if fam.name in LIGHT_TAIL_STEPS:
-            to_bound = scale_flat if fam.name in FLAT_STEPS else saturate
+            to_bound = _scale_to_bound(fam, FLAT_STEPS)
             return relax_saturated(t, lambda t, r: 2.0 * fam.odd(to_bound(x, t, r)), outer)
         return relax(x, t, (x,), lambda x, t, r: 2.0 * fam.odd(scale(x, t, r)), outer)
 

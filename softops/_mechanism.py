@@ -342,10 +342,12 @@ def scale_flat(d: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:
     the bound, formed from in-bound values only).
 
     For kernels that are exactly flat beyond the saturation bound and take an
-    infinite argument as its limit: the cdfs and odd parts of the light-tailed
-    steps (``sigmoid(inf) == 1``), and the polynomial and logistic tails of
-    relu-like kernels. The clamp costs as much as the rest of such a kernel on
-    CPU (a sixth of ``sigmoid(x / t)``), and the value does not need it.
+    infinite argument as their limit, with every derivative: the logistic and
+    compact steps (``sigmoid(inf) == 1``, ``FLAT_STEPS``) and the logistic and
+    polynomial relu-like residuals (``RESIDUAL_EVERYWHERE``); not the gaussian
+    ones, whose density's derivative ``-u phi(u)`` is ``inf * 0`` at inf. The
+    clamp costs as much as the rest of such a kernel on CPU (a sixth of
+    ``sigmoid(x / t)``), and the value does not need it.
     """
     return scale(d, t, r)
 
