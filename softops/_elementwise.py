@@ -24,6 +24,7 @@ from softops._families import (
 )
 from softops._mechanism import (
     band,
+    capped,
     far_tail,
     finish,
     prepare,
@@ -158,6 +159,7 @@ def relu(
     c = resolve_subgradient(subgradient, 0.0, 1.0, "relu")
 
     def soft(x, t):
+        t = capped(t)  # (t = inf: see capped)
         hard = _relu_hard(x, c)
         outer = jnp.where(x == 0, hard + t * fam.s0, hard)
         # max(x, 0) + t * tail(-|x| / t): the kink in x itself, so d/dt is the
@@ -245,6 +247,7 @@ def abs(  # noqa: A001 - mirrors jnp.abs
     c = resolve_subgradient(subgradient, -1.0, 1.0, "abs")
 
     def soft(x, t):
+        t = capped(t)  # (t = inf: see capped)
         hard = _abs_hard(x, c)
         outer = jnp.where(x == 0, hard, hard - 2.0 * fam.s0 * t)
         # |x| as 2 max(x, 0) - x (derivative 0 at 0), plus the smoothing in units of t.
@@ -434,6 +437,7 @@ def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn, n
         return sgn * _max_hard(sgn * a, sgn * b, lam)
 
     def soft(a, b, t):
+        t = capped(t)  # (t = inf: see capped)
         h = _max_hard(sgn * a, sgn * b, lam)
         outer = jnp.where(a == b, h + t * fam.s0, h)
         if fam.name in LIGHT_TAIL_MODES:
@@ -678,6 +682,7 @@ def clip(
         return _clip_hard(x, lo, hi, c_lo, c_hi)
 
     def soft(x, lo, hi, t):
+        t = capped(t)  # (t = inf: see capped)
         h = hard(x, lo, hi)
         outer = jnp.where(x == lo, h + t * fam.s0, jnp.where(x == hi, h - t * fam.s0, h))
         if fam.name in LIGHT_TAIL_MODES:

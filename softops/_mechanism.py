@@ -115,6 +115,22 @@ def relax_saturated(
     return jnp.where(live, kernel(t1, reciprocal(t)), outer)
 
 
+def capped(t: jax.Array) -> jax.Array:
+    """The temperature a relu-like relaxation ``t * f(x / t)`` is taken at:
+    ``t`` itself up to ``1 / tiny`` (``2**126``, 8.5e37, in float32: the largest
+    temperature whose reciprocal is a normal number), that bound beyond it,
+    ``t = inf`` included.
+
+    At ``t = inf`` the residual ``f(x / t) - f(0)`` is 0 and ``inf * 0`` is
+    NaN; closer to the largest float, reverse mode scales the cotangent by
+    ``t`` (and by the kernels' factor 2) before ``1 / t`` brings it back, and
+    overflows. A select, not a minimum, so that d/dt is 1 up to the bound and
+    0 beyond it.
+    """
+    big = jnp.asarray(1.0 / jnp.finfo(t.dtype).tiny, t.dtype)
+    return jnp.where(t > big, big, t)
+
+
 class Reciprocal(NamedTuple):
     """``1 / t`` as the product ``s * r`` of two normal numbers.
 

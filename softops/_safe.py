@@ -315,8 +315,10 @@ def divide(
       inf/NaN. For ``t > 0`` the relaxation is smooth everywhere and 0 at
       ``b == 0`` (below the smallest usable temperature, ``1e-18`` in float32,
       it is ``a / b`` off the pole, with the hard derivatives). An infinite
-      ``a`` gives ``a / b``, the hard limit (``inf / 0 = inf``). Values and
-      derivatives can still overflow where the exact quotient does.
+      ``a`` gives ``a / b``, the hard limit (``inf / 0 = inf``), and the hard
+      derivatives with it: ``1 / b`` w.r.t. ``a``, ``-a / b**2`` w.r.t. ``b``
+      (0 at the pole) and 0 w.r.t. ``t``. Values and derivatives can still
+      overflow where the exact quotient does.
 
     Raises:
       TypeError: non-floating input. ValueError: unknown mode, concrete

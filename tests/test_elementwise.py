@@ -215,9 +215,14 @@ def test_temperatures_beyond_one_over_tiny_keep_their_value():
     big = np.float32(1e38)
     # rtol 1e-2: at u = x / t = 0.01 the algebraic kernel's float32 value cancels
     # to ~eps / u^2 = 1e-3 relative (the pre-existing accuracy of abs there).
-    np.testing.assert_allclose(so.abs(np.float32(1e36), temperature=big), 1e36**2 / (2 * 1e38), rtol=1e-2)
+    # (relu-like operators cap t at 1 / tiny = 2**126 = 8.5e37, just above 8e37)
+    near = np.float32(8e37)
+    np.testing.assert_allclose(so.abs(np.float32(8e35), temperature=near), 8e35**2 / (2 * 8e37), rtol=1e-2)
     np.testing.assert_allclose(
-        jax.grad(lambda x: so.abs(x, temperature=big))(np.float32(1e36)), 0.01, rtol=1e-3
+        jax.grad(lambda x: so.abs(x, temperature=near))(np.float32(8e35)), 0.01, rtol=1e-3
+    )
+    np.testing.assert_array_equal(
+        so.abs(np.float32(1e36), temperature=big), so.abs(np.float32(1e36), temperature=2.0**126)
     )
     np.testing.assert_allclose(so.heaviside(big, temperature=big), jax.nn.sigmoid(1.0), rtol=1e-6)
     np.testing.assert_allclose(

@@ -370,3 +370,33 @@ def test_norm_rejects_a_temperature_that_does_not_fit_the_result():
             so.norm(x, temperature=jnp.full(t, 0.5), **kw)
     assert so.norm(x, axis=1, keepdims=True, temperature=jnp.full((3, 1), 0.5)).shape == (3, 1)
     assert so.norm(x, axis=0, temperature=jnp.full((4,), 0.5)).shape == (4,)
+
+
+# ------------------------------------------------------------ infinite temperature
+RELU_LIKE = [n for n in NAMES if OPS[n].kind == "relu-like"]
+
+
+@pytest.mark.parametrize("name", RELU_LIKE)
+def test_infinite_temperature_is_the_capped_one(name):
+    """``t * f(x / t)`` at ``t = inf`` is ``inf * 0`` unless the temperature is
+    capped: above ``1 / tiny`` (``2**126``) every relu-like operator takes that
+    bound, in value and derivatives, and d/dt is 0 there."""
+    args, kwargs = sample(name)
+    cap = jnp.float32(2.0**126)
+    # one mode per kernel path: scale_flat, saturate, and relax's band
+    for mode in ("logistic", "gaussian", "algebraic"):
+        f = jax.jit(lambda t, mode=mode: call(name, args, kwargs, t, mode))
+        g = jax.jit(
+            jax.grad(
+                lambda x, t, mode=mode: scalarise(call(name, (x, *args[1:]), kwargs, t, mode)),
+                argnums=(0, 1),
+            )
+        )
+        want, (gx_want, _) = f(cap), g(args[0], cap)
+        assert all_finite(want), mode
+        assert all_finite(gx_want), mode
+        for t in (jnp.float32(jnp.inf), jnp.float32(3e38)):
+            np.testing.assert_array_equal(f(t), want, err_msg=f"{mode} t={t}")
+            gx, gt = g(args[0], t)
+            np.testing.assert_array_equal(gx, gx_want, err_msg=f"{mode} t={t}")
+            assert float(gt) == 0.0, (mode, t, gt)
