@@ -128,20 +128,27 @@ def test_choose_is_exact_and_skips_unselected_non_finite(key):
 
 def test_dynamic_index_and_slice_one_hot_follow_lax_with_clamping(key):
     a = jax.random.normal(key, (6, 3))
+    # jitted once per static configuration (the one-hot is traced), not per start
+    index = jax.jit(so.dynamic_index_in_dim, static_argnames=("axis", "keepdims"))
+    slice_ = jax.jit(so.dynamic_slice_in_dim, static_argnums=(2,), static_argnames=("axis",))
     for i in range(6):
         d = one_hot(i, 6)
-        np.testing.assert_array_equal(so.dynamic_index_in_dim(a, d), lax.dynamic_index_in_dim(a, i, 0))
+        np.testing.assert_array_equal(index(a, d), lax.dynamic_index_in_dim(a, i, 0))
         np.testing.assert_array_equal(
-            so.dynamic_index_in_dim(a.T, d, axis=1, keepdims=False),
+            index(a.T, d, axis=1, keepdims=False),
             lax.dynamic_index_in_dim(a.T, i, 1, keepdims=False),
         )
         for size in (0, 1, 4, 6):
             np.testing.assert_array_equal(
-                so.dynamic_slice_in_dim(a, d, size), lax.dynamic_slice_in_dim(a, i, size, 0)
-            )  # clamped starts
+                slice_(a, d, size), lax.dynamic_slice_in_dim(a, i, size, 0)
+            )  # clamped
             np.testing.assert_array_equal(
-                so.dynamic_slice_in_dim(a.T, d, size, axis=1), lax.dynamic_slice_in_dim(a.T, i, size, 1)
+                slice_(a.T, d, size, axis=1), lax.dynamic_slice_in_dim(a.T, i, size, 1)
             )
+    # and eagerly, once
+    np.testing.assert_array_equal(
+        so.dynamic_slice_in_dim(a, one_hot(5, 6), 4), lax.dynamic_slice_in_dim(a, 5, 4, 0)
+    )
 
 
 def test_dynamic_slice_expectation_moves_clamped_mass(x64):
