@@ -223,7 +223,9 @@ def abs(  # noqa: A001 - mirrors jnp.abs
       ``x == 0``: one-sided derivatives -1 and 1; ``jax.grad`` returns 0 at
       ``temperature=0`` (minimum norm). For ``t > 0`` the relaxation is smooth
       with derivative ``sign(x, temperature=t)``. ``+-inf`` give ``inf``; NaN
-      propagates. d/dt is :math:`2(S(-|u|) + |u| S'(-|u|) - S(0))`; at ``t = 0``
+      propagates. The value carries an absolute rounding error of a few
+      ``eps * (|x| + t)`` and is floored at 0 (the derivatives are the
+      relaxation's own). d/dt is :math:`2(S(-|u|) + |u| S'(-|u|) - S(0))`; at ``t = 0``
       its limit ``-2 S(0)`` for ``x != 0`` and 0 at ``x == 0``.
 
     Raises:
@@ -252,10 +254,23 @@ def abs(  # noqa: A001 - mirrors jnp.abs
         outer = jnp.where(x == 0, hard, hard - 2.0 * fam.s0 * t)
         # |x| as 2 max(x, 0) - x (derivative 0 at 0), plus the smoothing in units of t.
         kink = lambda x: 2.0 * _relu_hard(x, _KINK) - x
-        kernel = lambda x, t, r: kink(x) + t * (2.0 * residual(fam, scale(x, t, r)) - 2.0 * fam.s0)
+        kernel = lambda x, t, r: _non_negative(
+            kink(x) + t * (2.0 * residual(fam, scale(x, t, r)) - 2.0 * fam.s0)
+        )
         return relax(x, t, (x,), kernel, outer)
 
     return finish(lambda x: _abs_hard(x, c), soft, (x, t), straight_through, dtype, op="abs")
+
+
+@jax.custom_jvp
+def _non_negative(v):
+    """``max(v, 0)`` in value, ``v``'s own derivatives (abs's relaxation is
+    non-negative, but ``|x| + t (2 S(u) - 2 S(0))`` cancels and can round below
+    0 for ``|x|`` under ~``sqrt(eps) t``; its derivatives there are right)."""
+    return jnp.maximum(v, jnp.zeros((), v.dtype))
+
+
+_non_negative.defjvps(lambda dv, ans, v: dv)
 
 
 # ------------------------------------------------------------------ heaviside, sign
