@@ -22,9 +22,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from softops import _checks
-from softops._elementwise import _scale_to_bound
 from softops._families import FLAT_STEPS, LIGHT_TAIL_STEPS, STEP_MODES, family, probability
-from softops._mechanism import far_tail, finish, prepare, relax, relax_saturated, scaled
+from softops._mechanism import far_tail, finish, prepare, relax, relax_saturated, scale_to_bound, scaled
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -62,7 +61,7 @@ def _compare(op, a, b, temperature, mode, straight_through, hard_fn, soft_fn, ta
             d = a - b
             odd = jnp.isnan(d)
             d = jnp.where(odd, jnp.zeros((), d.dtype), d)
-            to_bound = _scale_to_bound(fam, FLAT_STEPS)
+            to_bound = scale_to_bound(fam.name, FLAT_STEPS)
             return relax_saturated(t, lambda t, r: soft_fn(fam, to_bound(d, t, r)), outer, odd)
         return relax(a - b, t, (a, b), kernel, outer)
 

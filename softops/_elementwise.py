@@ -31,9 +31,8 @@ from softops._mechanism import (
     relax,
     relax_saturated,
     resolve_subgradient,
-    saturate,
     scale,
-    scale_flat,
+    scale_to_bound,
     tangent,
     times_t,
 )
@@ -41,14 +40,6 @@ from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
 ArrayLike = Any
-
-
-def _scale_to_bound(fam, flat=RESIDUAL_EVERYWHERE):
-    """How a kernel chosen per temperature scales its distance: :func:`scale_flat`
-    where the family's kernel takes an infinite argument (``flat``: the
-    relu-like residuals by default, ``FLAT_STEPS`` for the steps), so no clamp
-    per element; :func:`saturate` otherwise (gaussian)."""
-    return scale_flat if fam.name in flat else saturate
 
 
 def _modes(names, smoothness_shift=0):
@@ -167,7 +158,7 @@ def relu(
         # (the kink's tie rule, 1/2, is the residual's: see _KINK)
         if fam.name in LIGHT_TAIL_MODES:
             kink = _relu_hard(x, _KINK)  # (NaN for a NaN x: see times_t)
-            to_bound = _scale_to_bound(fam)
+            to_bound = scale_to_bound(fam.name, RESIDUAL_EVERYWHERE)
             return relax_saturated(t, lambda t, r: kink + times_t(residual(fam, to_bound(x, t, r)), t), outer)
         kernel = lambda x, t, r: _relu_hard(x, _KINK) + t * residual(fam, scale(x, t, r))
         return relax(x, t, (x,), kernel, outer)
@@ -352,7 +343,7 @@ def heaviside(
         step = _jump(jnp.where(x < 0, zero, jnp.where(x > 0, one, jnp.where(x == 0, mid, x))))  # NaN stays
         outer = step - far_tail(fam.tail_coef, x, t)
         if fam.name in LIGHT_TAIL_STEPS:
-            to_bound = _scale_to_bound(fam, FLAT_STEPS)
+            to_bound = scale_to_bound(fam.name, FLAT_STEPS)
             return relax_saturated(t, lambda t, r: fam.cdf(to_bound(x, t, r)), outer)
         return relax(x, t, (x,), lambda x, t, r: fam.cdf(scale(x, t, r)), outer)
 
@@ -407,7 +398,7 @@ def sign(
     def soft(x, t):
         outer = hard(x) - 2.0 * far_tail(fam.tail_coef, x, t)
         if fam.name in LIGHT_TAIL_STEPS:
-            to_bound = _scale_to_bound(fam, FLAT_STEPS)
+            to_bound = scale_to_bound(fam.name, FLAT_STEPS)
             return relax_saturated(t, lambda t, r: 2.0 * fam.odd(to_bound(x, t, r)), outer)
         return relax(x, t, (x,), lambda x, t, r: 2.0 * fam.odd(scale(x, t, r)), outer)
 
@@ -464,7 +455,9 @@ def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn, n
                 d = jnp.where(odd, jnp.zeros((), d.dtype), d)
             # (a NaN input is NaN in the kink: see times_t)
             kink = _max_hard(p, q, _KINK)
-            kernel = lambda t, r: kink + times_t(residual(fam, _scale_to_bound(fam)(d, t, r)), t)
+            kernel = lambda t, r: (
+                kink + times_t(residual(fam, scale_to_bound(fam.name, RESIDUAL_EVERYWHERE)(d, t, r)), t)
+            )
             return sgn * relax_saturated(t, kernel, outer, odd)
         val = relax(
             sgn * (a - b), t, (sgn * a, sgn * b), lambda p, q, t, r: _soft_max2(fam, p, q, t, r), outer
@@ -747,7 +740,7 @@ def _soft_clip_light(fam, x, lo, hi, t, outer, finite_bounds):
         # lo + t S((x-lo)/t) - t S((x-hi)/t) as the exact clip less the difference
         # of the two small residuals (subtracted, so that a difference of +0
         # leaves a signed zero as it is)
-        res = lambda d: residual(fam, _scale_to_bound(fam)(d, t, r))
+        res = lambda d: residual(fam, scale_to_bound(fam.name, RESIDUAL_EVERYWHERE)(d, t, r))
         v = kink - times_t(res(d_hi) - res(d_lo), t)
         # in range by selects (see the general path)
         return jnp.where(v < lo, lo, jnp.where(v > hi, hi, v))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, NamedTuple
 
 import jax
@@ -310,6 +310,17 @@ def _scale_jvp(primals, tangents):
 
 
 scale.defjvp(_scale_jvp, symbolic_zeros=True)
+
+
+def scale_to_bound(
+    mode: str, flat: Collection[str]
+) -> Callable[[jax.Array, jax.Array, Reciprocal], jax.Array]:
+    """How a kernel chosen per temperature (:func:`relax_saturated`) scales its
+    distance: :func:`scale_flat` for the modes in ``flat``, whose kernel and
+    its derivatives take an infinite argument as their limit (``FLAT_STEPS``
+    for steps, ``RESIDUAL_EVERYWHERE`` for relu-like residuals), so no clamp
+    per element; :func:`saturate` otherwise (gaussian)."""
+    return scale_flat if mode in flat else saturate
 
 
 @jax.custom_jvp
