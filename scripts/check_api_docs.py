@@ -98,7 +98,8 @@ def _operator_table() -> list[str]:
         mode_txt = ", ".join(
             f"{'**' + m + '**' if m == e.default_mode else m} ({_smoothness(e.modes[m])})" for m in modes
         )
-        kinks = "<br>".join(f"`{k.where}` ({k.kind})" for k in e.kinks) or "&ndash;"
+        kinks = "<br>".join(f"`{k.where}` ({', '.join(filter(None, (k.kind, k.mode)))})" for k in e.kinks)
+        kinks = kinks or "&ndash;"
         lines.append(
             f"| [`{name}`][softops.{name}] | {e.family} | {e.kind} | {mode_txt} | {kinks} "
             f"| {_yes(e.straight_through)} | {_yes(e.subgradient)} |"
@@ -184,7 +185,8 @@ def check_operator_docstring(name: str, fn: Callable[..., Any]) -> list[str]:
         documented = _arg_names(secs["Args"])
         for missing in sorted(expected - documented):
             problems.append(f"softops.{name}: argument '{missing}' is not described under 'Args:'")
-        for extra in sorted(documented - expected):
+        # *operands may be described (as "*operands:"); it need not be
+        for extra in sorted(documented - {p.name for p in params}):
             problems.append(f"softops.{name}: 'Args:' describes '{extra}', which is not in the signature")
     return problems
 

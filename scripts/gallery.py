@@ -351,6 +351,8 @@ def slice_figure(entry, path: Path) -> bool:
 # ------------------------------------------------------------------------ driver
 def draw(entry, out: Path) -> tuple[list[str], str | None]:
     """Figures for one operator: (file names written, reason if skipped)."""
+    if not entry.temperature:
+        return [], "no temperature of its own (it is as smooth as its soft inputs; see its docstring)"
     files = []
     sl = elementwise_slice(entry)
     if sl is not None:

@@ -8,6 +8,7 @@ conditions each operator is its hard ``lax``/``jnp`` counterpart exactly.
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -20,6 +21,7 @@ from jax import lax
 from softops import _checks
 from softops._mechanism import straight_through as _straight_through
 from softops._reductions import _argmax, _hard_argmax
+from softops._registry import Kink, OperatorInfo, register
 from softops._select import _blend2, blend
 
 Array = jax.Array
@@ -32,13 +34,13 @@ def _leaves_float(tree, op, what):
         dtype = getattr(leaf, "dtype", None)
         if dtype is None or not jnp.issubdtype(dtype, jnp.floating):
             name = getattr(dtype, "name", type(leaf).__name__)
-            raise TypeError(f"{op} blends {what}, so every leaf must be floating point, got {name}")
+            raise TypeError(f"{op} expects a floating-point {what} in every leaf (blended), got {name}")
     return leaves, treedef
 
 
 def _same_structure(op, outs):
     """Flatten branch outputs, checking that they agree like lax.switch requires."""
-    flat = [_leaves_float(jax.tree_util.tree_map(jnp.asarray, o), op, "branch outputs") for o in outs]
+    flat = [_leaves_float(jax.tree_util.tree_map(jnp.asarray, o), op, "branch output") for o in outs]
     treedef = flat[0][1]
     for _, td in flat[1:]:
         if td != treedef:
@@ -413,7 +415,7 @@ def while_loop(
     if K < 0:
         raise ValueError(f"while_loop expects a non-negative max_iterations, got {K}")
     init = jax.tree_util.tree_map(jnp.asarray, init)
-    leaves, treedef = _leaves_float(init, op, "states")
+    leaves, treedef = _leaves_float(init, op, "init")
     c0 = jnp.asarray(cond_fn(init))
     if not jnp.issubdtype(c0.dtype, jnp.floating):
         raise TypeError(f"while_loop expects cond_fn to return a floating soft boolean, got {c0.dtype.name}")
@@ -467,3 +469,161 @@ def while_loop(
 
 def _shape_error(s, n):
     raise TypeError(f"while_loop: body_fn changed a leaf's shape from {s.shape} to {n.shape}")
+
+
+# -------------------------------------------------------------------- registry
+# The samples' functions use arithmetic only, so that the NumPy references can
+# call them on float64 arrays.
+def _uniform(key, shape, dtype):
+    return np.asarray(jax.random.uniform(key, shape, "float32", 0.05, 0.95)).astype(dtype)
+
+
+def _normal(key, shape, dtype):
+    return np.asarray(jax.random.normal(key, shape, "float32")).astype(dtype)
+
+
+def _bernoulli(key, shape, dtype):
+    return np.asarray(jax.random.bernoulli(key, 0.5, shape)).astype(dtype)
+
+
+_BRANCHES = (lambda x: x * x, lambda x: 2.0 - x, lambda x: 0.5 * x + 1.0)
+
+
+def _sample_switch(key, dtype):
+    k1, k2 = jax.random.split(key)
+    return (_normal(k1, (3,), dtype), _BRANCHES, _normal(k2, (5,), dtype)), {}
+
+
+def _hard_switch(weights, branches, *operands):
+    return lax.switch(jnp.argmax(weights), branches, *operands)
+
+
+def _cond_sampler(p):
+    def sample(key, dtype):
+        k1, k2 = jax.random.split(key)
+        return (p(k1, (5,), dtype), _BRANCHES[0], _BRANCHES[1], _normal(k2, (5,), dtype)), {}
+
+    return sample
+
+
+def _hard_cond(p, true_fn, false_fn, *operands):
+    return jax.tree_util.tree_map(
+        lambda a, b: jnp.where(p > 0.5, a, b), true_fn(*operands), false_fn(*operands)
+    )
+
+
+def _piecewise_sampler(p):
+    def sample(key, dtype):
+        k1, k2 = jax.random.split(key)
+        return (_normal(k1, (7,), dtype), p(k2, (2, 7), dtype), (_BRANCHES[0], _BRANCHES[1], 0.5)), {}
+
+    return sample
+
+
+def _hard_piecewise(x, condlist, funclist):
+    return jnp.piecewise(x, [c != 0 for c in condlist], funclist)
+
+
+def _soft_continue(s):
+    return 1.0 / (1.0 + s * s)
+
+
+def _hard_continue(s):
+    return (s < 1.5).astype(s.dtype)
+
+
+def _shrink(s):
+    return s * 0.8 + 0.5
+
+
+def _loop_sampler(cond_fn):
+    def sample(key, dtype):
+        return (cond_fn, _shrink, _normal(key, (5,), dtype) * 2), {"max_iterations": 4}
+
+    return sample
+
+
+def _hard_while_loop(cond_fn, body_fn, init, max_iterations):
+    """``lax.while_loop`` per element (the conditions are element-wise), capped."""
+
+    def one(s0):
+        k_s = lax.while_loop(
+            lambda ks: (ks[0] < max_iterations) & (cond_fn(ks[1]) != 0),
+            lambda ks: (ks[0] + 1, body_fn(ks[1])),
+            (0, s0),
+        )
+        return k_s[1]
+
+    return jax.vmap(one)(init)
+
+
+_CONTROL_NOTE = "All branches are evaluated and blended; as smooth and as bounded as the branches."
+_SOFT_INPUT = {
+    "kind": "soft-input",
+    "modes": {"standard": math.inf},
+    "default_mode": "standard",
+    "kinks": (),
+    "subgradient": False,
+    "nan_policy": "custom",
+    "temperature": False,
+    "mode_keyword": None,
+    "notes": _CONTROL_NOTE + " No temperature: the conditions carry it.",
+}
+
+register(
+    OperatorInfo(
+        name="switch",
+        fn=switch,
+        hard=_hard_switch,
+        family="control",
+        kind="other",
+        modes={"softmax": math.inf},
+        default_mode="softmax",
+        kinks=(Kink("ties of max(weights)", "jump", 0.0, 0.0),),
+        sample=_sample_switch,
+        subgradient=False,
+        bounded=False,
+        # The weight of the best branch grows as t decreases, but a runner-up's
+        # may first grow: the blend's error need not shrink monotonically.
+        monotone=False,
+        nan_policy="custom",
+        notes=_CONTROL_NOTE + " Converges to the hard branch as t -> 0, not always monotonically.",
+        mode_keyword=None,
+    )
+)
+register(
+    OperatorInfo(
+        name="cond",
+        fn=cond,
+        hard=_hard_cond,
+        family="control",
+        sample=_cond_sampler(_uniform),
+        hard_sample=_cond_sampler(_bernoulli),
+        **_SOFT_INPUT,
+    )
+)
+register(
+    OperatorInfo(
+        name="piecewise",
+        fn=piecewise,
+        hard=_hard_piecewise,
+        family="control",
+        sample=_piecewise_sampler(_uniform),
+        hard_sample=_piecewise_sampler(_bernoulli),
+        straight_through=False,
+        **_SOFT_INPUT,
+    )
+)
+register(
+    OperatorInfo(
+        name="while_loop",
+        fn=while_loop,
+        hard=_hard_while_loop,
+        family="control",
+        sample=_loop_sampler(_soft_continue),
+        hard_sample=_loop_sampler(_hard_continue),
+        straight_through=False,
+        argnum=2,
+        **_SOFT_INPUT,
+    )
+)

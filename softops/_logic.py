@@ -26,6 +26,7 @@ from jax import lax
 
 from softops import _checks
 from softops._mechanism import straight_through
+from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
 ArrayLike = Any
@@ -127,7 +128,8 @@ def logical_and(p: ArrayLike, q: ArrayLike, /, *, tnorm: str = "product") -> Arr
       NaN propagates. There is no temperature.
 
     Raises:
-      TypeError: non-floating or mixed-dtype inputs. ValueError: unknown tnorm.
+      TypeError: non-floating inputs, or mixed dtypes that jnp does not
+        promote (``jax_numpy_dtype_promotion='strict'``). ValueError: unknown tnorm.
 
     Examples:
       >>> import jax, softops as so
@@ -169,7 +171,8 @@ def logical_or(p: ArrayLike, q: ArrayLike, /, *, tnorm: str = "product") -> Arra
       ``product`` is smooth. NaN propagates.
 
     Raises:
-      TypeError: non-floating or mixed-dtype inputs. ValueError: unknown tnorm.
+      TypeError: non-floating inputs, or mixed dtypes that jnp does not
+        promote (``jax_numpy_dtype_promotion='strict'``). ValueError: unknown tnorm.
 
     Examples:
       >>> import jax, softops as so
@@ -207,7 +210,8 @@ def logical_xor(p: ArrayLike, q: ArrayLike, /, *, tnorm: str = "product") -> Arr
       ``p == q``, ...) split equally. ``product`` is smooth. NaN propagates.
 
     Raises:
-      TypeError: non-floating or mixed-dtype inputs. ValueError: unknown tnorm.
+      TypeError: non-floating inputs, or mixed dtypes that jnp does not
+        promote (``jax_numpy_dtype_promotion='strict'``). ValueError: unknown tnorm.
 
     Examples:
       >>> import jax, softops as so
@@ -440,3 +444,121 @@ def any(  # noqa: A001 - mirrors jnp.any
       Array([0.5, 0. , 0. ], dtype=float32)
     """
     return _reduce("any", p, axis, keepdims, tnorm, False)
+
+
+# -------------------------------------------------------------------- registry
+_TNORM_MODES = {"product": math.inf, "lukasiewicz": 0, "goedel": 0}
+
+
+def _sample_pq(key, dtype):
+    p, q = jax.random.uniform(key, (2, 7), "float32", 0.05, 0.95)
+    return (np.asarray(p).astype(dtype), np.asarray(q).astype(dtype)), {}
+
+
+def _hard_pq(key, dtype):
+    p, q = jax.random.bernoulli(key, 0.5, (2, 7))
+    return (np.asarray(p).astype(dtype), np.asarray(q).astype(dtype)), {}
+
+
+def _sample_p(key, dtype):
+    return _sample_pq(key, dtype)[0][:1], {}
+
+
+def _hard_p(key, dtype):
+    return _hard_pq(key, dtype)[0][:1], {}
+
+
+def _sample_rows(key, dtype):
+    p = jax.random.uniform(key, (3, 5), "float32", 0.05, 0.95)
+    return (np.asarray(p).astype(dtype),), {"axis": -1}
+
+
+def _hard_rows(key, dtype):
+    p = jax.random.bernoulli(key, 0.7, (3, 5)).at[0].set(True)  # one row all true
+    return (np.asarray(p).astype(dtype),), {"axis": -1}
+
+
+def _on_booleans(f):
+    """A jnp logic function on 0/1 floats, returning 0/1 floats of their dtype."""
+    return lambda *ps, **kw: f(*(p != 0 for p in ps), **kw).astype(ps[0].dtype)
+
+
+_LOGIC_NOTE = "On soft booleans (values in [0, 1]); exact boolean logic on 0 and 1. No temperature."
+
+
+def _register_logic(name, fn, hard, kinks, sample=_sample_pq, hard_sample=_hard_pq, modes=_TNORM_MODES):
+    register(
+        OperatorInfo(
+            name=name,
+            fn=fn,
+            hard=_on_booleans(hard),
+            family="logic",
+            kind="soft-input",
+            modes=modes,
+            default_mode=next(iter(modes)),
+            kinks=kinks,
+            sample=sample,
+            straight_through=False,
+            subgradient=False,
+            nan_policy="elementwise" if name.startswith("logical") else "any",
+            notes=_LOGIC_NOTE,
+            temperature=False,
+            mode_keyword="tnorm" if len(modes) > 1 else None,
+            hard_sample=hard_sample,
+        )
+    )
+
+
+_register_logic(
+    "logical_not", logical_not, jnp.logical_not, (), _sample_p, _hard_p, modes={"standard": math.inf}
+)
+_register_logic(
+    "logical_and",
+    logical_and,
+    jnp.logical_and,
+    (
+        Kink("p + q == 1", "kink", 0.0, 1.0, (0.5, 0.5), mode="lukasiewicz"),
+        Kink("p == q", "tie", 1.0, 0.0, (0.5, 0.5), mode="goedel"),
+    ),
+)
+_register_logic(
+    "logical_or",
+    logical_or,
+    jnp.logical_or,
+    (
+        Kink("p + q == 1", "kink", 1.0, 0.0, (0.5, 0.5), mode="lukasiewicz"),
+        Kink("p == q", "tie", 0.0, 1.0, (0.5, 0.5), mode="goedel"),
+    ),
+)
+_register_logic(
+    "logical_xor",
+    logical_xor,
+    jnp.logical_xor,
+    (
+        Kink("p == q", "kink", -1.0, 1.0, (0.5, 0.5), mode="lukasiewicz"),
+        # Several of its min/max tie at once on these lines (split equally).
+        Kink("p == q or p + q == 1", "tie", 0.0, 1.0, None, mode="goedel"),
+    ),
+)
+_register_logic(
+    "all",
+    all,
+    jnp.all,
+    (
+        Kink("sum(1 - p) == 1", "kink", 0.0, 1.0, ((0.5, 0.5),), mode="lukasiewicz"),
+        Kink("ties of min(p)", "tie", 1.0, 0.0, ((0.5, 0.5),), mode="goedel"),
+    ),
+    _sample_rows,
+    _hard_rows,
+)
+_register_logic(
+    "any",
+    any,
+    jnp.any,
+    (
+        Kink("sum(p) == 1", "kink", 1.0, 0.0, ((0.5, 0.5),), mode="lukasiewicz"),
+        Kink("ties of max(p)", "tie", 0.0, 1.0, ((0.5, 0.5),), mode="goedel"),
+    ),
+    _sample_rows,
+    _hard_rows,
+)

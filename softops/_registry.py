@@ -37,6 +37,8 @@ class Kink:
       point: positional arguments placing the operator exactly at this kink
         (with the registry entry's ``kink_kwargs``), or ``None`` when the
         kink is not a single point (ties of a sort, say).
+      mode: the mode the kink belongs to (a t-norm of the logic operators,
+        whose default is smooth), or ``None`` when the hard operator has it.
     """
 
     where: str
@@ -44,6 +46,7 @@ class Kink:
     left: float
     right: float
     point: tuple[float, ...] | None = None
+    mode: str | None = None
 
     @property
     def min_norm(self) -> float:
@@ -70,11 +73,16 @@ class OperatorInfo:
       family: operator family (the ``softops/_<family>.py`` it lives in).
       kind: ``"relu-like"`` (relaxation ``t * f(x / t)``), ``"step-like"``
         (``f(x / t)``), ``"linear"`` (smooth everywhere, no kinks: ``kinks``
-        is empty and the temperature has no effect) or ``"other"``.
+        is empty and the temperature has no effect), ``"soft-input"`` (no
+        temperature of its own: logic, selection and control flow on soft
+        booleans and index distributions, as smooth as those inputs) or
+        ``"other"``.
       modes: mode name -> differentiability class of the relaxation in that
-        mode (``math.inf`` for C-infinity).
+        mode (``math.inf`` for C-infinity); ``"standard"`` for an operator
+        with a single form.
       default_mode: the mode used when none is given.
-      kinks: the points of non-differentiability of the hard operator.
+      kinks: the points of non-differentiability of the hard operator (for a
+        ``soft-input`` operator: of the operator itself, per mode).
       sample: ``sample(key, dtype) -> (args, kwargs)``, typical inputs.
       kink_kwargs: keyword arguments that go with each ``Kink.point``.
       straight_through: whether ``straight_through=True`` is accepted.
@@ -89,6 +97,15 @@ class OperatorInfo:
         ``"any"`` (some NaN in the output whenever an input has one) or
         ``"custom"`` (documented per operator and tested in its family tests).
       notes: anything a user should know that the fields do not say.
+      temperature: whether the operator takes ``temperature=`` (False for the
+        ``soft-input`` operators: the producer of their soft booleans or
+        distributions carries it).
+      mode_keyword: the keyword that selects the mode (``"tnorm"`` for the
+        logic operators), or ``None`` when there is no choice.
+      argnum: the position of the primary array argument (the one the tests
+        vary and differentiate): ``init`` of :func:`softops.while_loop`.
+      hard_sample: for an operator without a temperature, inputs at which it
+        equals ``hard`` bit for bit: 0/1 soft booleans, one-hot distributions.
     """
 
     name: str
@@ -107,6 +124,10 @@ class OperatorInfo:
     monotone: bool = True
     nan_policy: str = "elementwise"
     notes: str = ""
+    temperature: bool = True
+    mode_keyword: str | None = "mode"
+    argnum: int = 0
+    hard_sample: Sample | None = None
 
     def smoothness(self, mode: str | None = None) -> float:
         """Differentiability class in ``mode`` (``math.inf`` means C-infinity)."""
@@ -121,6 +142,11 @@ def register(info: OperatorInfo) -> OperatorInfo:
         raise ValueError(f"operator {info.name!r} is already registered")
     if info.default_mode not in info.modes:
         raise ValueError(f"{info.name}: default mode {info.default_mode!r} not among its modes")
+    if (info.hard_sample is None) == (not info.temperature):
+        raise ValueError(f"{info.name}: an operator without a temperature needs a hard_sample, and only it")
+    for k in info.kinks:
+        if k.mode is not None and k.mode not in info.modes:
+            raise ValueError(f"{info.name}: kink {k.where!r} names an unknown mode {k.mode!r}")
     _REGISTRY[info.name] = info
     return info
 

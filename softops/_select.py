@@ -15,15 +15,18 @@ past the end is clamped exactly as ``lax.dynamic_slice_in_dim`` clamps it.
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Sequence
 from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from softops import _checks
+from softops._registry import OperatorInfo, register
 
 Array = jax.Array
 ArrayLike = Any
@@ -478,3 +481,124 @@ def dynamic_slice_in_dim(a: ArrayLike, dist: ArrayLike, slice_size: int, /, *, a
     gathered = jnp.take(a.astype(w), windows, axis=axis)  # a.shape[:axis] + (last+1, size) + rest
     out = _expectation(gathered, lambda v: jnp.tensordot(v, starts, axes=([axis], [0]), precision=_HIGHEST))
     return out.astype(a.dtype)
+
+
+# -------------------------------------------------------------------- registry
+def _f(key, shape, dtype):
+    return np.asarray(jax.random.normal(key, shape, "float32") * 2).astype(dtype)
+
+
+def _soft_dist(key, shape, dtype):
+    return np.asarray(jax.nn.softmax(jax.random.normal(key, shape, "float32"), axis=-1)).astype(dtype)
+
+
+def _one_hot(key, shape, dtype):
+    i = jax.random.randint(key, shape[:-1], 0, shape[-1])
+    return np.asarray(jax.nn.one_hot(i, shape[-1], dtype="float32")).astype(dtype)
+
+
+def _sampler(build):
+    """``build(key, dtype, dist)`` -> (args, kwargs), as ``sample`` (a soft
+    distribution) and ``hard_sample`` (a one-hot one)."""
+    return (lambda key, dtype: build(key, dtype, _soft_dist)), (
+        lambda key, dtype: build(key, dtype, _one_hot)
+    )
+
+
+def _where_sample(key, dtype):
+    k1, k2, k3 = jax.random.split(key, 3)
+    p = np.asarray(jax.random.uniform(k1, (7,), "float32", 0.05, 0.95)).astype(dtype)
+    return (p, _f(k2, (7,), dtype), _f(k3, (7,), dtype)), {}
+
+
+def _where_hard(key, dtype):
+    (p, x, y), kw = _where_sample(key, dtype)
+    return (np.asarray(jax.random.bernoulli(key, 0.5, p.shape)).astype(dtype), x, y), kw
+
+
+def _take_build(key, dtype, dist):
+    k1, k2 = jax.random.split(key)
+    return (_f(k1, (5, 3), dtype), dist(k2, (2, 5), dtype)), {"axis": 0}
+
+
+def _along_build(key, dtype, dist):
+    k1, k2 = jax.random.split(key)
+    return (_f(k1, (3, 5), dtype), dist(k2, (3, 2, 5), dtype)), {"axis": 1}
+
+
+def _choose_build(key, dtype, dist):
+    k1, k2 = jax.random.split(key)
+    return (dist(k1, (4, 3), dtype), tuple(_f(k, (4,), dtype) for k in jax.random.split(k2, 3))), {}
+
+
+def _index_build(key, dtype, dist):
+    k1, k2 = jax.random.split(key)
+    return (_f(k1, (5, 3), dtype), dist(k2, (5,), dtype)), {"axis": 0}
+
+
+def _slice_build(key, dtype, dist):
+    k1, k2 = jax.random.split(key)
+    return (_f(k1, (6, 2), dtype), dist(k2, (6,), dtype), 3), {"axis": 0}
+
+
+def _argmax(dist):
+    return jnp.argmax(dist, axis=-1)
+
+
+_SELECT_NOTE = (
+    "Blends by a soft boolean or an index distribution (no temperature: the producer of "
+    "the distribution carries it); exactly the jnp/lax operator on 0/1 or one-hot inputs."
+)
+
+
+def _register_select(name, fn, hard, samplers, nan_policy="custom"):
+    sample, hard_sample = samplers
+    register(
+        OperatorInfo(
+            name=name,
+            fn=fn,
+            hard=hard,
+            family="select",
+            kind="soft-input",
+            modes={"standard": math.inf},
+            default_mode="standard",
+            kinks=(),
+            sample=sample,
+            straight_through=False,
+            subgradient=False,
+            nan_policy=nan_policy,
+            notes=_SELECT_NOTE,
+            temperature=False,
+            mode_keyword=None,
+            hard_sample=hard_sample,
+        )
+    )
+
+
+_register_select(
+    "where", where, lambda p, x, y: jnp.where(p != 0, x, y), (_where_sample, _where_hard), "elementwise"
+)
+_register_select(
+    "take", take, lambda a, dist, axis=None: jnp.take(a, _argmax(dist), axis=axis), _sampler(_take_build)
+)
+_register_select(
+    "take_along_axis",
+    take_along_axis,
+    lambda a, dist, axis: jnp.take_along_axis(a, _argmax(dist), axis=axis),
+    _sampler(_along_build),
+)
+_register_select(
+    "choose", choose, lambda dist, choices: jnp.choose(_argmax(dist), choices), _sampler(_choose_build)
+)
+_register_select(
+    "dynamic_index_in_dim",
+    dynamic_index_in_dim,
+    lambda a, dist, axis=0, keepdims=True: lax.dynamic_index_in_dim(a, _argmax(dist), axis, keepdims),
+    _sampler(_index_build),
+)
+_register_select(
+    "dynamic_slice_in_dim",
+    dynamic_slice_in_dim,
+    lambda a, dist, size, axis=0: lax.dynamic_slice_in_dim(a, _argmax(dist), size, axis),
+    _sampler(_slice_build),
+)

@@ -109,19 +109,48 @@ def _run(cases, batch_sharded):
 
 
 def batch_cases(mesh):
-    """One case per registered operator: a sharded batch of its registry sample."""
+    """One case per registered operator: a sharded batch of its registry sample.
+
+    Array arguments are stacked and sharded (each array of a tuple, such as
+    ``choose``'s choices, on its own); callables and ints are the same for every
+    example. Operators without a temperature ignore the batch's temperatures."""
     shard = NamedSharding(mesh, P("b"))
     for name, info in so.operators().items():
         samples = [info.sample(jax.random.PRNGKey(seed), "float32") for seed in range(BATCH)]
-        kwargs = samples[0][1]
-        args = tuple(np.stack([s[0][i] for s in samples]) for i in range(len(samples[0][0])))
+        first, kwargs = samples[0]
+        layout, stacked = [], []
+        for i, a in enumerate(first):
+            if isinstance(a, np.ndarray):
+                layout.append(("array", None))
+                stacked.append(np.stack([s[0][i] for s in samples]))
+            elif isinstance(a, tuple) and all(isinstance(x, np.ndarray) for x in a):
+                layout.append(("tuple", len(a)))
+                stacked += [np.stack([s[0][i][j] for s in samples]) for j in range(len(a))]
+            else:
+                layout.append(("static", a))
 
-        def fn(*a, info=info, kwargs=kwargs):
+        def rebuild(xs, layout=layout):
+            it, args = iter(xs), []
+            for kind, v in layout:
+                args.append(
+                    next(it)
+                    if kind == "array"
+                    else tuple(next(it) for _ in range(v))
+                    if kind == "tuple"
+                    else v
+                )
+            return args
+
+        def fn(*a, info=info, kwargs=kwargs, rebuild=rebuild):
             *arrays, t = a
-            per_example = lambda *e: info.fn(*e[:-1], temperature=e[-1], **kwargs)
+
+            def per_example(*e):
+                opts = {"temperature": e[-1]} if info.temperature else {}
+                return info.fn(*rebuild(e[:-1]), **kwargs, **opts)
+
             return jax.vmap(per_example)(*arrays, t)
 
-        yield (name, fn, (*args, TEMPERATURES), (shard,) * (len(args) + 1))
+        yield (name, fn, (*stacked, TEMPERATURES), (shard,) * (len(stacked) + 1))
 
 
 def axis_cases(mesh):

@@ -103,7 +103,7 @@ def test_switch_errors():
         so.switch(w, BRANCHES, 1.0, temperature=-1.0)
     with pytest.raises(TypeError, match="switch: branch outputs must agree in shape"):
         so.switch(jnp.zeros(2), [lambda x: x, lambda x: jnp.stack([x, x])], jnp.float32(1.0))
-    with pytest.raises(TypeError, match="switch blends branch outputs, so every leaf must be floating"):
+    with pytest.raises(TypeError, match="switch expects a floating-point branch output in every leaf"):
         so.switch(jnp.zeros(2), [lambda x: 1, lambda x: 2], 1.0)
 
 
@@ -267,7 +267,7 @@ def test_while_loop_errors():
         so.while_loop(cond, body, jnp.float32(1.0), max_iterations=-1)
     with pytest.raises(ValueError, match="while_loop expects an integer max_iterations"):
         so.while_loop(cond, body, jnp.float32(1.0), max_iterations=2.5)
-    with pytest.raises(TypeError, match="while_loop blends states, so every leaf must be floating"):
+    with pytest.raises(TypeError, match="while_loop expects a floating-point init in every leaf"):
         so.while_loop(cond, body, (jnp.int32(0), jnp.float32(1.0)), max_iterations=2)
     with pytest.raises(TypeError, match="cond_fn to return a floating soft boolean"):
         so.while_loop(lambda x: x < 1, body, jnp.float32(1.0), max_iterations=2)

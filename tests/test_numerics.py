@@ -10,12 +10,25 @@ import numpy as np
 import pytest
 
 import softops as so
-from tests.test_generic import NAMES, OP_MODES, OPS, all_finite, call, float_leaves, sample, scalarise
+from tests.test_generic import (
+    NAMES,
+    OP_MODES,
+    OPS,
+    all_finite,
+    call,
+    float_leaves,
+    primary,
+    sample,
+    scalarise,
+    with_primary,
+)
 
 # Each operator's default mode, and the heavy-tailed fast_sigmoid where it has it
 # (the kernels' own arithmetic at huge t is covered by the value tests).
 BOUNDED_MODES = [
-    (n, m) for n, m in OP_MODES if OPS[n].bounded and (m == OPS[n].default_mode or m == "fast_sigmoid")
+    (n, m)
+    for n, m in OP_MODES
+    if OPS[n].bounded and OPS[n].temperature and (m == OPS[n].default_mode or m == "fast_sigmoid")
 ]
 ELEMENTWISE = [n for n in NAMES if OPS[n].family in ("elementwise", "rounding", "compare", "safe")]
 
@@ -85,7 +98,11 @@ def test_float32_temperature_derivative_matches_float64(name, mode):
 
 
 # ------------------------------------------------------------------------- dtypes
-TWO_ARGS = [n for n in NAMES if len(sample(n)[0]) >= 2 and OPS[n].family != "sorting"]
+# Operators on several arrays that broadcast together (not the selections by an index
+# distribution, nor the branch callables of control flow).
+TWO_ARGS = [
+    n for n in NAMES if len(sample(n)[0]) >= 2 and OPS[n].family not in ("sorting", "select", "control")
+]
 
 
 @pytest.mark.parametrize("name", TWO_ARGS)
@@ -98,6 +115,10 @@ def test_python_scalar_operands_keep_the_array_dtype(name, dtype):
     out = call(name, (x, *rest), kwargs, 0.5)
     for leaf in float_leaves(out):
         assert leaf.dtype == jnp.dtype(dtype)
+    # at temperature 0, or on 0/1 inputs for the operators without a temperature
+    args = sample(name, hard=not OPS[name].temperature)[0]
+    x = args[0].astype(dtype)
+    rest = tuple(float(jnp.ravel(a)[0]) for a in args[1:])
     hard = call(name, (x, *rest), kwargs, 0.0)
     want = OPS[name].hard(x, *rest, **kwargs)
     for a, b in zip(float_leaves(hard), float_leaves(want), strict=True):
@@ -194,10 +215,16 @@ def test_check_grads_in_float64(name, x64):
 
     info = OPS[name]
     args, kwargs = sample(name, np.float64)
-    f = jax.jit(lambda x, t: call(name, (x, *args[1:]), kwargs, t))
+    f = jax.jit(lambda x, t: call(name, with_primary(name, args, x), kwargs, t))
     order = 2 if info.smoothness() >= 2 else 1
     check_grads(
-        f, (args[0], jnp.float64(0.7)), order=order, modes=("fwd", "rev"), eps=1e-6, atol=1e-5, rtol=1e-5
+        f,
+        (primary(name, args), jnp.float64(0.7)),
+        order=order,
+        modes=("fwd", "rev"),
+        eps=1e-6,
+        atol=1e-5,
+        rtol=1e-5,
     )
 
 
@@ -400,3 +427,4 @@ def test_infinite_temperature_is_the_capped_one(name):
             gx, gt = g(args[0], t)
             np.testing.assert_array_equal(gx, gx_want, err_msg=f"{mode} t={t}")
             assert float(gt) == 0.0, (mode, t, gt)
+
