@@ -79,7 +79,9 @@ _COMMON_DOC = """
       at a tie (1/2 for ``greater``, 1 for ``equal``), at ``t = 0`` the hard
       answer. NaN inputs give the jnp comparison's
       answer (``False``, i.e. 0) at every temperature, not NaN. The derivative
-      with respect to ``t`` is ``-F'(u) u / t``, which tends to 0 as ``t -> 0``.
+      with respect to ``t`` is ``-F'(u) u / t``; as ``t -> 0`` it tends to 0 in
+      the light-tailed modes and to the heavy-tailed surrogates' first-order
+      term (``arctan``, ``fast_sigmoid``) otherwise, the value at ``t = 0``.
 
 """
 

@@ -71,6 +71,26 @@ def _clamp(lo, x, hi):
     return lax.clamp(b(lo), b(x), b(hi))
 
 
+def _side(u):
+    """The kink terms' derivative ``H(u)`` (1/2 at 0) read from the scaled
+    distance ``u`` that the residual's slope ``cdf(u) - H(u)`` sees: the two
+    then add up to ``cdf(u)`` even where ``u`` underflows to 0 for ``x != 0``
+    (``|x| < tiny * t``: the CPU flushes it), which ``x``'s own sign would not."""
+    one, zero = jnp.ones((), u.dtype), jnp.zeros((), u.dtype)
+    return jnp.where(u > 0, one, jnp.where(u < 0, zero, jnp.asarray(_KINK, u.dtype)))
+
+
+@jax.custom_jvp
+def _ramp(x, u):
+    """``max(x, 0)`` differentiated as ``H(u)`` in ``x`` (see :func:`_side`); ``u``
+    comes through ``lax.stop_gradient`` (so does every side below): a rule
+    whose only live tangent is ``u``'s is never called."""
+    return jnp.maximum(x, jnp.zeros((), x.dtype))
+
+
+_ramp.defjvps(lambda dx, ans, x, u: _side(u) * dx, None)
+
+
 # ---------------------------------------------------------------------------- relu
 @functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
 def _relu_hard(x, c):
@@ -157,10 +177,20 @@ def relu(
         # residual's own derivative (t * max(x / t, 0) would cancel in d/dt).
         # (the kink's tie rule, 1/2, is the residual's: see _KINK)
         if fam.name in LIGHT_TAIL_MODES:
-            kink = _relu_hard(x, _KINK)  # (NaN for a NaN x: see times_t)
             to_bound = scale_to_bound(fam.name, RESIDUAL_EVERYWHERE)
-            return relax_saturated(t, lambda t, r: kink + times_t(residual(fam, to_bound(x, t, r)), t), outer)
-        kernel = lambda x, t, r: _relu_hard(x, _KINK) + t * residual(fam, scale(x, t, r))
+
+            def light(t, r):
+                u = to_bound(x, t, r)
+                return _ramp(x, lax.stop_gradient(u)) + times_t(
+                    residual(fam, u), t
+                )  # (NaN x: NaN kink, see times_t)
+
+            return relax_saturated(t, light, outer)
+
+        def kernel(x, t, r):
+            u = scale(x, t, r)
+            return _ramp(x, lax.stop_gradient(u)) + t * residual(fam, u)
+
         return relax(x, t, (x,), kernel, outer)
 
     return finish(lambda x: _relu_hard(x, c), soft, (x, t), straight_through, dtype, op="relu")
@@ -243,11 +273,14 @@ def abs(  # noqa: A001 - mirrors jnp.abs
         t = capped(t)  # (t = inf: see capped)
         hard = _abs_hard(x, c)
         outer = jnp.where(x == 0, hard, hard - 2.0 * fam.s0 * t)
+
         # |x| as 2 max(x, 0) - x (derivative 0 at 0), plus the smoothing in units of t.
-        kink = lambda x: 2.0 * _relu_hard(x, _KINK) - x
-        kernel = lambda x, t, r: _non_negative(
-            kink(x) + t * (2.0 * residual(fam, scale(x, t, r)) - 2.0 * fam.s0)
-        )
+        def kernel(x, t, r):
+            u = scale(x, t, r)
+            return _non_negative(
+                2.0 * _ramp(x, lax.stop_gradient(u)) - x + t * (2.0 * residual(fam, u) - 2.0 * fam.s0)
+            )
+
         return relax(x, t, (x,), kernel, outer)
 
     return finish(lambda x: _abs_hard(x, c), soft, (x, t), straight_through, dtype, op="abs")
@@ -308,7 +341,9 @@ def heaviside(
       A jump at ``x == 0``; the hard operator's derivative is 0 everywhere,
       including there (the derivative of a jump is 0, softops' rule). For
       ``t > 0`` the derivative is :math:`F'(x/t)/t`, peaked at 0. ``+-inf`` give
-      1/0, NaN propagates. d/dt is :math:`-F'(u)\,u/t`, 0 in the limit ``t -> 0``.
+      1/0, NaN propagates. d/dt is :math:`-F'(u)\,u/t`; at ``t = 0`` it is its
+      limit from above: 0 in the light-tailed modes, the first-order term of
+      the heavy-tailed surrogates (``arctan``, ``fast_sigmoid``).
 
     Raises:
       TypeError: non-floating ``x``. ValueError: unknown mode, concrete negative
@@ -420,12 +455,28 @@ def _max_hard_jvp(lam, primals, tangents):
 _max_hard.defjvp(_max_hard_jvp, symbolic_zeros=True)
 
 
+@jax.custom_jvp
+def _max_by(a, b, u):
+    """``max(a, b)`` differentiated with weight ``H(u)`` on ``a`` (see :func:`_side`)."""
+    return jnp.maximum(a, b)
+
+
+def _max_by_jvp(primals, tangents):
+    (a, b, u), (da, db, _) = primals, tangents
+    wa = _side(u)
+    return _max_by(a, b, u), tangent((da, lambda d: wa * d), (db, lambda d: (1.0 - wa) * d))
+
+
+_max_by.defjvp(_max_by_jvp, symbolic_zeros=True)
+
+
 def _soft_max2(fam, a, b, t, r):
     """Smoothed max(a, b) = max(a, b) + t * tail(-|a - b| / t): exact far apart, no overflow.
 
     Only inside :func:`relax`'s band, ``|a - b| <= L t``: ``(a - b) / t`` needs no clamp.
     """
-    return _max_hard(a, b, _KINK) + t * residual(fam, scale(a - b, t, r))
+    u = scale(a - b, t, r)
+    return _max_by(a, b, lax.stop_gradient(u)) + t * residual(fam, u)
 
 
 def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn, names=("a", "b")):
@@ -453,11 +504,13 @@ def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn, n
                 # NaN distances (a tie of two infinities, a NaN input) take the hard branch
                 odd = jnp.isnan(d)
                 d = jnp.where(odd, jnp.zeros((), d.dtype), d)
-            # (a NaN input is NaN in the kink: see times_t)
-            kink = _max_hard(p, q, _KINK)
-            kernel = lambda t, r: (
-                kink + times_t(residual(fam, scale_to_bound(fam.name, RESIDUAL_EVERYWHERE)(d, t, r)), t)
-            )
+            to_bound = scale_to_bound(fam.name, RESIDUAL_EVERYWHERE)
+
+            def kernel(t, r):
+                u = to_bound(d, t, r)
+                # (a NaN input is NaN in the kink: see times_t)
+                return _max_by(p, q, lax.stop_gradient(u)) + times_t(residual(fam, u), t)
+
             return sgn * relax_saturated(t, kernel, outer, odd)
         val = relax(
             sgn * (a - b), t, (sgn * a, sgn * b), lambda p, q, t, r: _soft_max2(fam, p, q, t, r), outer
@@ -588,19 +641,19 @@ _clip_hard.defjvp(_clip_hard_jvp, symbolic_zeros=True)
 
 
 @jax.custom_jvp
-def _clip_kink(x, lo, hi):
+def _clip_kink(x, lo, hi, u_lo, u_hi):
     """``jnp.clip(x, lo, hi)`` differentiated as ``lo + relu(x - lo) - relu(x - hi)``
     with each relu's tie at 1/2 (the residual's): at ``x == lo`` the weight on x
-    is 1/2, and 0 at ``x == lo == hi``, where the relaxation is constant in x."""
+    is 1/2, and 0 at ``x == lo == hi``, where the relaxation is constant in x.
+    The sides are read from the scaled distances ``u_lo``, ``u_hi`` (see
+    :func:`_side`)."""
     return jnp.clip(x, lo, hi)
 
 
 def _clip_kink_jvp(primals, tangents):
-    (x, lo, hi), (dx, dlo, dhi) = primals, tangents
-    half, one, zero = jnp.asarray(_KINK, x.dtype), jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
-    above_lo = jnp.where(x > lo, one, jnp.where(x < lo, zero, half))
-    above_hi = jnp.where(x > hi, one, jnp.where(x < hi, zero, half))
-    return _clip_kink(x, lo, hi), tangent(
+    (x, lo, hi, u_lo, u_hi), (dx, dlo, dhi, _, _) = primals, tangents
+    above_lo, above_hi = _side(u_lo), _side(u_hi)
+    return _clip_kink(x, lo, hi, u_lo, u_hi), tangent(
         (dx, lambda d: (above_lo - above_hi) * d),
         (dlo, lambda d: (1.0 - above_lo) * d),
         (dhi, lambda d: above_hi * d),
@@ -665,7 +718,9 @@ def clip(
     if lower is None and upper is None:
         (x,), t, dtype = prepare("clip", ("x",), (x,), temperature)
         _checks.mode(mode, SMOOTH_MODES, "clip")
-        return finish(lambda x: x, lambda x, t: x + 0 * t, (x, t), straight_through, dtype, op="clip")
+        # x itself, broadcast against t (no 0 * t: NaN at t = inf; no x + 0: -0.0 -> +0.0)
+        same = lambda x, t: jnp.broadcast_to(x, jnp.broadcast_shapes(x.shape, t.shape))
+        return finish(lambda x: x, same, (x, t), straight_through, dtype, op="clip")
     c_lo = resolve_subgradient(subgradient, 0.0, 1.0, "clip")
     c_hi = resolve_subgradient(subgradient, 1.0, 0.0, "clip")
     # One bound: clip is maximum(x, lower) or minimum(x, upper), with clip's rule
@@ -705,10 +760,10 @@ def clip(
             # two small residuals: exact far from the band (clip(1e10, -1, 1) == 1).
             # Only the nearer edge is within the band; the other distance is
             # clamped to it (where its residual is 0) so that it cannot overflow.
-            def res(d):
-                return residual(fam, scale(_clamp(-bound, d, bound), t, r))
-
-            v = _clip_kink(x, lo, hi) + t * (res(x - lo) - res(x - hi))
+            u_lo, u_hi = (scale(_clamp(-bound, d, bound), t, r) for d in (x - lo, x - hi))
+            v = _clip_kink(x, lo, hi, *map(lax.stop_gradient, (u_lo, u_hi))) + t * (
+                residual(fam, u_lo) - residual(fam, u_hi)
+            )
             # in range by selects: on a tie (a compact mode past the band, a
             # residual absorbed by rounding, lower == upper) the value's own
             # derivative passes, where lax.clamp's would be 0 and jnp.clip's halved
@@ -733,15 +788,16 @@ def _soft_clip_light(fam, x, lo, hi, t, outer, finite_bounds):
         odd = jnp.isnan(d_lo) | jnp.isnan(d_hi)
         zero = jnp.zeros((), x.dtype)
         d_lo, d_hi = jnp.where(odd, zero, d_lo), jnp.where(odd, zero, d_hi)
-    # (a NaN x is NaN in the kink: see times_t)
-    kink = _clip_kink(x, lo, hi)
+    to_bound = scale_to_bound(fam.name, RESIDUAL_EVERYWHERE)
 
     def kernel(t, r):
         # lo + t S((x-lo)/t) - t S((x-hi)/t) as the exact clip less the difference
         # of the two small residuals (subtracted, so that a difference of +0
-        # leaves a signed zero as it is)
-        res = lambda d: residual(fam, scale_to_bound(fam.name, RESIDUAL_EVERYWHERE)(d, t, r))
-        v = kink - times_t(res(d_hi) - res(d_lo), t)
+        # leaves a signed zero as it is); a NaN x is NaN in the kink (see times_t)
+        u_lo, u_hi = to_bound(d_lo, t, r), to_bound(d_hi, t, r)
+        v = _clip_kink(x, lo, hi, *map(lax.stop_gradient, (u_lo, u_hi))) - times_t(
+            residual(fam, u_hi) - residual(fam, u_lo), t
+        )
         # in range by selects (see the general path)
         return jnp.where(v < lo, lo, jnp.where(v > hi, hi, v))
 

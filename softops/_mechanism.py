@@ -131,6 +131,14 @@ def capped(t: jax.Array) -> jax.Array:
     return jnp.where(t > big, big, t)
 
 
+def finite(t: jax.Array) -> jax.Array:
+    """``t = inf`` taken as the largest float (a select: d/dt is 0 there), for the
+    relaxations that handle every finite temperature but not ``inf * 0``
+    (``m + t log(...)`` on a ``-inf`` entry, ``t * spread`` clamped)."""
+    big = jnp.asarray(jnp.finfo(t.dtype).max, t.dtype)
+    return jnp.where(t > big, big, t)
+
+
 class Reciprocal(NamedTuple):
     """``1 / t`` as the product ``s * r`` of two normal numbers.
 
@@ -445,15 +453,27 @@ def finish(
     use_straight_through: bool,
     dtype: Any,
     op: str = "softops",
+    elementwise: bool = True,
 ) -> jax.Array:
     """Evaluate the soft operator (or hard forward / soft backward) and cast back.
 
     ``soft`` takes ``(*args, t)``; ``hard`` takes ``args`` without ``t``. The
-    result is broadcast against the temperature, as the soft path would be.
+    result is broadcast against the temperature, as the soft path would be;
+    for an ``elementwise`` operator a temperature that does not broadcast
+    against the inputs is a ValueError naming the operator.
     """
     from softops import _checks
 
     use_st = _checks.boolean(use_straight_through, op, "straight_through")
+    if elementwise:
+        inputs = jnp.broadcast_shapes(*(jnp.shape(a) for a in args[:-1]))
+        try:
+            jnp.broadcast_shapes(inputs, jnp.shape(args[-1]))
+        except ValueError:
+            raise ValueError(
+                f"{op}: temperature of shape {jnp.shape(args[-1])} does not broadcast against the input "
+                f"shape {inputs}"
+            ) from None
     t = args[-1]
     if _checks.is_concrete(t) and not bool(np.any(np.asarray(t))):
         # A temperature known to be 0 when tracing: the hard operator alone (what

@@ -22,6 +22,7 @@ from jax import lax
 from softops import _checks
 from softops._mechanism import (
     band,
+    finite,
     hold,
     min_temperature,
     prepare,
@@ -304,6 +305,8 @@ def _pool(op, x, window_shape, strides, padding, temperature, mode, use_st, sgn)
         return jnp.broadcast_to(_hard_max_pool(x, window, stride, pads, out), shape)
 
     def soft(x, t):
+        if mode == "logsumexp":  # M + t log(...): t = inf gives inf * 0 (see finite)
+            t = finite(t)
         return _soft_window(x, t, window, stride, pads, out, mode)
 
     res = straight_through(hard, soft, x, t) if use_st else soft(x, t)
@@ -360,7 +363,8 @@ def max_pool(
       temperature. The derivative with respect to ``t`` is 0 at ``t = 0``.
 
     Raises:
-      TypeError: non-floating ``x``; window_shape or strides not ints.
+      TypeError: non-floating ``x``. ValueError: window_shape or strides not
+        positive ints.
       ValueError: non-positive or mismatched window/strides, bad padding, a
         window larger than the padded input, unknown mode, concrete negative
         temperature.
@@ -444,8 +448,10 @@ def avg_pool(
     :func:`max_pool`; the value never depends on them. As in
     ``flax.linen.avg_pool``, padding cells count as zeros and ``n`` is the
     window size (``count_include_pad=True``); with ``count_include_pad=False``
-    ``n`` is the number of real cells in each window. Computed in ``x``'s own
-    dtype, exactly as the ``lax.reduce_window`` expression.
+    ``n`` is the number of real cells in each window. In float32 and float64
+    exactly the ``lax.reduce_window`` expression; float16 and bfloat16 are
+    summed in float32 (their window sums overflow long before the mean) and
+    rounded once, which can differ in the last bit from a half-precision sum.
 
     Args:
       x: floating-point array; its last ``len(window_shape)`` axes are pooled.

@@ -25,6 +25,7 @@ from jax.custom_derivatives import SymbolicZero
 from softops import _checks
 from softops._mechanism import (
     band,
+    finite,
     hold,
     prepare,
     reciprocal,
@@ -362,7 +363,9 @@ def _max(op, x, axis, keepdims, temperature, mode, use_st, sgn, modes=MAX_MODES)
         )
 
     def soft(x, t):
-        if mode in ("softmax", "logsumexp"):
+        if mode == "logsumexp":  # m + t log(...): t = inf is inf * 0 on a -inf entry
+            return _soft_reduce(x, finite(t), ax, mode)
+        if mode == "softmax":
             return _soft_reduce(x, t, ax, mode)
         live, m0, t1, dc, u = _scores(x, t, ax)
         val = m0 + jnp.sum(_weights(u, ax, mode) * dc, ax, keepdims=True)

@@ -610,7 +610,9 @@ def norm(
         t = jnp.broadcast_to(t, result)
         return _norm_relaxed(x, t if keepdims else jnp.reshape(t, kept), axes, keepdims)
 
-    return finish(hard, soft, (x, t), straight_through, dtype, op="norm")
+    return finish(
+        hard, soft, (x, t), straight_through, dtype, op="norm", elementwise=False
+    )  # (checked above)
 
 
 def _positive(key, dtype):

@@ -41,6 +41,7 @@ from jax import lax
 
 from softops import _checks
 from softops._isotonic import block_mean, pav_blocks
+from softops._mechanism import finite
 from softops._registry import Kink, OperatorInfo, register
 
 Array = jax.Array
@@ -201,11 +202,13 @@ class _Rows:
                 )
             else:
                 self.xs, self.perm = lax.sort((src, iota), dimension=1, num_keys=1, is_stable=True)
-        if scale == "relative":
-            self.t = self.t * _spread(self.xs)
         # An infinite (effective) temperature is the largest one: the large-t
         # limit, not the hard result that inf - inf in the rescaling would give.
-        self.t = jnp.minimum(self.t, jnp.finfo(wdt).max)
+        # Selects, so that d/dt is 0 beyond it (and the spread's cotangent, 0
+        # where the product is clamped, is not multiplied by an infinite t).
+        self.t = finite(self.t)
+        if scale == "relative":
+            self.t = finite(self.t * _spread(self.xs))
 
     def inverse(self) -> Array:
         """Position of every element in the (ascending) sorted order."""

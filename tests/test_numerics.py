@@ -428,3 +428,67 @@ def test_infinite_temperature_is_the_capped_one(name):
             np.testing.assert_array_equal(gx, gx_want, err_msg=f"{mode} t={t}")
             assert float(gt) == 0.0, (mode, t, gt)
 
+
+@pytest.mark.parametrize("name", ["relu", "abs", "maximum", "minimum", "clip"])
+def test_derivative_where_x_over_t_underflows(name):
+    """|x| / t below the smallest normal float flushes to 0 on CPU: the kink's
+    derivative must then be read from the same flushed ratio as the smoothing's,
+    so that they add up to the relaxation's derivative (1/2 at a relu's kink,
+    not the hard 0 or 1), in every mode, forward and reverse."""
+    # The relaxation's derivative in x at |x| << t: the step at 0, 1/2.
+    want = {"relu": 0.5, "abs": 0.0, "maximum": 0.5, "minimum": 0.5, "clip": 0.0}[name]
+    operand = {"maximum": (0.0,), "minimum": (0.0,), "clip": (-1e-9, 1e-9)}.get(name, ())
+    x = jnp.array([1e-9, -1e-9, 3e-10], jnp.float32)
+    for mode in ("logistic", "algebraic"):  # relax_saturated's kernels and relax's
+        for t in (1e30, 1e37):
+            f = lambda x, mode=mode, t=t: OPS[name].fn(x, *operand, temperature=t, mode=mode)
+            g = jax.grad(lambda x, f=f: jnp.sum(f(x)))(x)
+            np.testing.assert_allclose(g, want, atol=1e-6, err_msg=f"{mode} t={t}")
+            if t == 1e30:  # (forward mode: see the note on capped temperatures)
+                _, d = jax.jvp(f, (x,), (jnp.ones_like(x),))
+                np.testing.assert_allclose(d, want, atol=1e-6, err_msg=f"{mode} t={t} jvp")
+    # the capped infinite temperature, reverse mode
+    g = jax.grad(lambda x: jnp.sum(OPS[name].fn(x, *operand, temperature=jnp.inf)))(x)
+    np.testing.assert_allclose(g, want, atol=1e-6)
+
+
+def test_infinite_temperature_gives_no_nan_with_infinite_entries_or_a_relative_scale():
+    """t = inf: logsumexp-type values (m + t log(...)) meet inf * 0 on -inf entries
+    and padding unless t is taken as the largest float; a relative temperature (t * spread) must not
+    send inf * 0 into the spread's gradient; clip without bounds is x itself."""
+    inf = jnp.float32(jnp.inf)
+    row = jnp.array([1.0, -jnp.inf, 0.5], jnp.float32)
+    for f in (
+        lambda x, t: so.logsumexp(x, temperature=t),
+        lambda x, t: so.max(x, temperature=t, mode="logsumexp"),
+        lambda x, t: so.min(-x, temperature=t, mode="logsumexp"),
+        lambda x, t: so.max_pool(x[None], (2,), padding="SAME", temperature=t, mode="logsumexp"),
+    ):
+        for t in (inf, jnp.float32(3e38)):
+            assert all_finite(f(row, t)), t
+            assert all_finite(jax.grad(lambda x, t=t, f=f: jnp.sum(f(x, t)))(row)), t
+            assert all_finite(jax.grad(lambda t, f=f: jnp.sum(f(row, t)))(t)), t
+    x = jnp.array([0.0, 10.0, 20.0, 30.0, 40.0])
+    w = jnp.linspace(-1.0, 1.0, 5)  # a weighted sum: a plain one has a constant gradient
+    for f in (
+        lambda x, t: so.sort(x, temperature=t, scale="relative"),
+        lambda x, t: so.rank(x, temperature=t, scale="relative"),
+        lambda x, t: so.quantile(x, 0.3, temperature=t, scale="relative"),
+        lambda x, t: so.top_k_mask(x, 2, temperature=t, scale="relative"),
+    ):
+        g = jax.grad(lambda x, f=f: jnp.sum(w[: jnp.size(f(x, inf))] * jnp.ravel(f(x, inf))))(x)
+        assert all_finite(g), g
+        assert float(jax.grad(lambda t, f=f: jnp.sum(f(x, t)))(inf)) == 0.0
+    np.testing.assert_array_equal(so.clip(jnp.array([1.0, -2.0, -0.0]), temperature=inf), [1.0, -2.0, -0.0])
+    assert bool(jnp.signbit(so.clip(jnp.float32(-0.0), temperature=inf)))
+
+
+@pytest.mark.parametrize("name", [n for n in ELEMENTWISE if n != "norm"])
+def test_a_temperature_that_does_not_broadcast_is_a_clear_error(name):
+    args, kwargs = sample(name)
+    bad = jnp.ones(args[0].shape[-1] + 1, jnp.float32)
+    for t in (bad, np.zeros(bad.shape, np.float32)):  # traced-like and concrete zeros alike
+        with pytest.raises(
+            ValueError, match=rf"{name}: temperature of shape \({bad.size},\) does not broadcast"
+        ):
+            call(name, args, kwargs, t)
