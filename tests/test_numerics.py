@@ -147,10 +147,8 @@ def test_operands_that_do_not_broadcast_are_a_clear_error(name):
         call(name, bad, kwargs, 0.5)
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [n for n in NAMES if OPS[n].straight_through])
 def test_straight_through_must_be_a_bool(name):
-    if not OPS[name].straight_through:
-        pytest.skip("no straight_through option")
     args, kwargs = sample(name)
     with pytest.raises(TypeError, match=r"straight_through to be a Python bool"):
         call(name, args, kwargs, 0.5, straight_through="no")
