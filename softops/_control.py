@@ -21,7 +21,15 @@ from jax import lax
 from softops import _checks
 from softops._mechanism import straight_through as _straight_through
 from softops._reductions import _argmax, _hard_argmax
-from softops._registry import Kink, OperatorInfo, register
+from softops._registry import (
+    Kink,
+    OperatorInfo,
+    _hard_boolean,
+    _soft_boolean,
+    _unit_normal,
+    register,
+    soft_input,
+)
 from softops._select import _blend2, blend
 
 Array = jax.Array
@@ -474,24 +482,12 @@ def _shape_error(s, n):
 # -------------------------------------------------------------------- registry
 # The samples' functions use arithmetic only, so that the NumPy references can
 # call them on float64 arrays.
-def _uniform(key, shape, dtype):
-    return np.asarray(jax.random.uniform(key, shape, "float32", 0.05, 0.95)).astype(dtype)
-
-
-def _normal(key, shape, dtype):
-    return np.asarray(jax.random.normal(key, shape, "float32")).astype(dtype)
-
-
-def _bernoulli(key, shape, dtype):
-    return np.asarray(jax.random.bernoulli(key, 0.5, shape)).astype(dtype)
-
-
 _BRANCHES = (lambda x: x * x, lambda x: 2.0 - x, lambda x: 0.5 * x + 1.0)
 
 
 def _sample_switch(key, dtype):
     k1, k2 = jax.random.split(key)
-    return (_normal(k1, (3,), dtype), _BRANCHES, _normal(k2, (5,), dtype)), {}
+    return (_unit_normal(k1, dtype, (3,)), _BRANCHES, _unit_normal(k2, dtype, (5,))), {}
 
 
 def _hard_switch(weights, branches, *operands):
@@ -501,7 +497,7 @@ def _hard_switch(weights, branches, *operands):
 def _cond_sampler(p):
     def sample(key, dtype):
         k1, k2 = jax.random.split(key)
-        return (p(k1, (5,), dtype), _BRANCHES[0], _BRANCHES[1], _normal(k2, (5,), dtype)), {}
+        return (p(k1, dtype, (5,)), _BRANCHES[0], _BRANCHES[1], _unit_normal(k2, dtype, (5,))), {}
 
     return sample
 
@@ -515,7 +511,7 @@ def _hard_cond(p, true_fn, false_fn, *operands):
 def _piecewise_sampler(p):
     def sample(key, dtype):
         k1, k2 = jax.random.split(key)
-        return (_normal(k1, (7,), dtype), p(k2, (2, 7), dtype), (_BRANCHES[0], _BRANCHES[1], 0.5)), {}
+        return (_unit_normal(k1, dtype, (7,)), p(k2, dtype, (2, 7)), (_BRANCHES[0], _BRANCHES[1], 0.5)), {}
 
     return sample
 
@@ -538,7 +534,7 @@ def _shrink(s):
 
 def _loop_sampler(cond_fn):
     def sample(key, dtype):
-        return (cond_fn, _shrink, _normal(key, (5,), dtype) * 2), {"max_iterations": 4}
+        return (cond_fn, _shrink, _unit_normal(key, dtype, (5,)) * 2), {"max_iterations": 4}
 
     return sample
 
@@ -558,17 +554,7 @@ def _hard_while_loop(cond_fn, body_fn, init, max_iterations):
 
 
 _CONTROL_NOTE = "All branches are evaluated and blended; as smooth and as bounded as the branches."
-_SOFT_INPUT = {
-    "kind": "soft-input",
-    "modes": {"standard": math.inf},
-    "default_mode": "standard",
-    "kinks": (),
-    "subgradient": False,
-    "nan_policy": "custom",
-    "temperature": False,
-    "mode_keyword": None,
-    "notes": _CONTROL_NOTE + " No temperature: the conditions carry it.",
-}
+_NO_TEMPERATURE = _CONTROL_NOTE + " No temperature: the conditions carry it."
 
 register(
     OperatorInfo(
@@ -592,38 +578,37 @@ register(
     )
 )
 register(
-    OperatorInfo(
-        name="cond",
-        fn=cond,
-        hard=_hard_cond,
-        family="control",
-        sample=_cond_sampler(_uniform),
-        hard_sample=_cond_sampler(_bernoulli),
-        **_SOFT_INPUT,
+    soft_input(
+        "cond",
+        cond,
+        _hard_cond,
+        "control",
+        _cond_sampler(_soft_boolean),
+        _cond_sampler(_hard_boolean),
+        _NO_TEMPERATURE,
+        straight_through=True,
     )
 )
 register(
-    OperatorInfo(
-        name="piecewise",
-        fn=piecewise,
-        hard=_hard_piecewise,
-        family="control",
-        sample=_piecewise_sampler(_uniform),
-        hard_sample=_piecewise_sampler(_bernoulli),
-        straight_through=False,
-        **_SOFT_INPUT,
+    soft_input(
+        "piecewise",
+        piecewise,
+        _hard_piecewise,
+        "control",
+        _piecewise_sampler(_soft_boolean),
+        _piecewise_sampler(_hard_boolean),
+        _NO_TEMPERATURE,
     )
 )
 register(
-    OperatorInfo(
-        name="while_loop",
-        fn=while_loop,
-        hard=_hard_while_loop,
-        family="control",
-        sample=_loop_sampler(_soft_continue),
-        hard_sample=_loop_sampler(_hard_continue),
-        straight_through=False,
+    soft_input(
+        "while_loop",
+        while_loop,
+        _hard_while_loop,
+        "control",
+        _loop_sampler(_soft_continue),
+        _loop_sampler(_hard_continue),
+        _NO_TEMPERATURE,
         argnum=2,
-        **_SOFT_INPUT,
     )
 )

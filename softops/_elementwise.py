@@ -80,15 +80,19 @@ def _side(u):
     return jnp.where(u > 0, one, jnp.where(u < 0, zero, jnp.asarray(_KINK, u.dtype)))
 
 
-@jax.custom_jvp
 def _ramp(x, u):
-    """``max(x, 0)`` differentiated as ``H(u)`` in ``x`` (see :func:`_side`); ``u``
-    comes through ``lax.stop_gradient`` (so does every side below): a rule
-    whose only live tangent is ``u``'s is never called."""
+    """``max(x, 0)`` differentiated as ``H(u)`` in ``x`` (see :func:`_side`)."""
+    # u as a constant (so for every side below): a custom rule whose only live
+    # tangent would be u's is never called
+    return _ramp_rule(x, lax.stop_gradient(u))
+
+
+@jax.custom_jvp
+def _ramp_rule(x, u):
     return jnp.maximum(x, jnp.zeros((), x.dtype))
 
 
-_ramp.defjvps(lambda dx, ans, x, u: _side(u) * dx, None)
+_ramp_rule.defjvps(lambda dx, ans, x, u: _side(u) * dx, None)
 
 
 # ---------------------------------------------------------------------------- relu
@@ -181,15 +185,13 @@ def relu(
 
             def light(t, r):
                 u = to_bound(x, t, r)
-                return _ramp(x, lax.stop_gradient(u)) + times_t(
-                    residual(fam, u), t
-                )  # (NaN x: NaN kink, see times_t)
+                return _ramp(x, u) + times_t(residual(fam, u), t)  # (NaN x: NaN kink, see times_t)
 
             return relax_saturated(t, light, outer)
 
         def kernel(x, t, r):
             u = scale(x, t, r)
-            return _ramp(x, lax.stop_gradient(u)) + t * residual(fam, u)
+            return _ramp(x, u) + t * residual(fam, u)
 
         return relax(x, t, (x,), kernel, outer)
 
@@ -277,9 +279,7 @@ def abs(  # noqa: A001 - mirrors jnp.abs
         # |x| as 2 max(x, 0) - x (derivative 0 at 0), plus the smoothing in units of t.
         def kernel(x, t, r):
             u = scale(x, t, r)
-            return _non_negative(
-                2.0 * _ramp(x, lax.stop_gradient(u)) - x + t * (2.0 * residual(fam, u) - 2.0 * fam.s0)
-            )
+            return _non_negative(2.0 * _ramp(x, u) - x + t * (2.0 * residual(fam, u) - 2.0 * fam.s0))
 
         return relax(x, t, (x,), kernel, outer)
 
@@ -455,19 +455,23 @@ def _max_hard_jvp(lam, primals, tangents):
 _max_hard.defjvp(_max_hard_jvp, symbolic_zeros=True)
 
 
-@jax.custom_jvp
 def _max_by(a, b, u):
     """``max(a, b)`` differentiated with weight ``H(u)`` on ``a`` (see :func:`_side`)."""
+    return _max_rule(a, b, lax.stop_gradient(u))
+
+
+@jax.custom_jvp
+def _max_rule(a, b, u):
     return jnp.maximum(a, b)
 
 
-def _max_by_jvp(primals, tangents):
+def _max_rule_jvp(primals, tangents):
     (a, b, u), (da, db, _) = primals, tangents
     wa = _side(u)
-    return _max_by(a, b, u), tangent((da, lambda d: wa * d), (db, lambda d: (1.0 - wa) * d))
+    return _max_rule(a, b, u), tangent((da, lambda d: wa * d), (db, lambda d: (1.0 - wa) * d))
 
 
-_max_by.defjvp(_max_by_jvp, symbolic_zeros=True)
+_max_rule.defjvp(_max_rule_jvp, symbolic_zeros=True)
 
 
 def _soft_max2(fam, a, b, t, r):
@@ -476,7 +480,7 @@ def _soft_max2(fam, a, b, t, r):
     Only inside :func:`relax`'s band, ``|a - b| <= L t``: ``(a - b) / t`` needs no clamp.
     """
     u = scale(a - b, t, r)
-    return _max_by(a, b, lax.stop_gradient(u)) + t * residual(fam, u)
+    return _max_by(a, b, u) + t * residual(fam, u)
 
 
 def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn, names=("a", "b")):
@@ -509,7 +513,7 @@ def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn, n
             def kernel(t, r):
                 u = to_bound(d, t, r)
                 # (a NaN input is NaN in the kink: see times_t)
-                return _max_by(p, q, lax.stop_gradient(u)) + times_t(residual(fam, u), t)
+                return _max_by(p, q, u) + times_t(residual(fam, u), t)
 
             return sgn * relax_saturated(t, kernel, outer, odd)
         val = relax(
@@ -640,27 +644,31 @@ def _clip_hard_jvp(c_lo, c_hi, primals, tangents):
 _clip_hard.defjvp(_clip_hard_jvp, symbolic_zeros=True)
 
 
-@jax.custom_jvp
 def _clip_kink(x, lo, hi, u_lo, u_hi):
     """``jnp.clip(x, lo, hi)`` differentiated as ``lo + relu(x - lo) - relu(x - hi)``
     with each relu's tie at 1/2 (the residual's): at ``x == lo`` the weight on x
     is 1/2, and 0 at ``x == lo == hi``, where the relaxation is constant in x.
     The sides are read from the scaled distances ``u_lo``, ``u_hi`` (see
     :func:`_side`)."""
+    return _clip_rule(x, lo, hi, lax.stop_gradient(u_lo), lax.stop_gradient(u_hi))
+
+
+@jax.custom_jvp
+def _clip_rule(x, lo, hi, u_lo, u_hi):
     return jnp.clip(x, lo, hi)
 
 
-def _clip_kink_jvp(primals, tangents):
+def _clip_rule_jvp(primals, tangents):
     (x, lo, hi, u_lo, u_hi), (dx, dlo, dhi, _, _) = primals, tangents
     above_lo, above_hi = _side(u_lo), _side(u_hi)
-    return _clip_kink(x, lo, hi, u_lo, u_hi), tangent(
+    return _clip_rule(x, lo, hi, u_lo, u_hi), tangent(
         (dx, lambda d: (above_lo - above_hi) * d),
         (dlo, lambda d: (1.0 - above_lo) * d),
         (dhi, lambda d: above_hi * d),
     )
 
 
-_clip_kink.defjvp(_clip_kink_jvp, symbolic_zeros=True)
+_clip_rule.defjvp(_clip_rule_jvp, symbolic_zeros=True)
 
 
 def clip(
@@ -761,9 +769,7 @@ def clip(
             # Only the nearer edge is within the band; the other distance is
             # clamped to it (where its residual is 0) so that it cannot overflow.
             u_lo, u_hi = (scale(_clamp(-bound, d, bound), t, r) for d in (x - lo, x - hi))
-            v = _clip_kink(x, lo, hi, *map(lax.stop_gradient, (u_lo, u_hi))) + t * (
-                residual(fam, u_lo) - residual(fam, u_hi)
-            )
+            v = _clip_kink(x, lo, hi, u_lo, u_hi) + t * (residual(fam, u_lo) - residual(fam, u_hi))
             # in range by selects: on a tie (a compact mode past the band, a
             # residual absorbed by rounding, lower == upper) the value's own
             # derivative passes, where lax.clamp's would be 0 and jnp.clip's halved
@@ -795,9 +801,7 @@ def _soft_clip_light(fam, x, lo, hi, t, outer, finite_bounds):
         # of the two small residuals (subtracted, so that a difference of +0
         # leaves a signed zero as it is); a NaN x is NaN in the kink (see times_t)
         u_lo, u_hi = to_bound(d_lo, t, r), to_bound(d_hi, t, r)
-        v = _clip_kink(x, lo, hi, *map(lax.stop_gradient, (u_lo, u_hi))) - times_t(
-            residual(fam, u_hi) - residual(fam, u_lo), t
-        )
+        v = _clip_kink(x, lo, hi, u_lo, u_hi) - times_t(residual(fam, u_hi) - residual(fam, u_lo), t)
         # in range by selects (see the general path)
         return jnp.where(v < lo, lo, jnp.where(v > hi, hi, v))
 

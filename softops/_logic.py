@@ -26,7 +26,7 @@ from jax import lax
 
 from softops import _checks
 from softops._mechanism import straight_through
-from softops._registry import Kink, OperatorInfo, register
+from softops._registry import Kink, _hard_boolean, _soft_boolean, register, soft_input
 
 Array = jax.Array
 ArrayLike = Any
@@ -451,13 +451,13 @@ _TNORM_MODES = {"product": math.inf, "lukasiewicz": 0, "goedel": 0}
 
 
 def _sample_pq(key, dtype):
-    p, q = jax.random.uniform(key, (2, 7), "float32", 0.05, 0.95)
-    return (np.asarray(p).astype(dtype), np.asarray(q).astype(dtype)), {}
+    p, q = _soft_boolean(key, dtype, (2, 7))
+    return (p, q), {}
 
 
 def _hard_pq(key, dtype):
-    p, q = jax.random.bernoulli(key, 0.5, (2, 7))
-    return (np.asarray(p).astype(dtype), np.asarray(q).astype(dtype)), {}
+    p, q = _hard_boolean(key, dtype, (2, 7))
+    return (p, q), {}
 
 
 def _sample_p(key, dtype):
@@ -469,13 +469,13 @@ def _hard_p(key, dtype):
 
 
 def _sample_rows(key, dtype):
-    p = jax.random.uniform(key, (3, 5), "float32", 0.05, 0.95)
-    return (np.asarray(p).astype(dtype),), {"axis": -1}
+    return (_soft_boolean(key, dtype, (3, 5)),), {"axis": -1}
 
 
 def _hard_rows(key, dtype):
-    p = jax.random.bernoulli(key, 0.7, (3, 5)).at[0].set(True)  # one row all true
-    return (np.asarray(p).astype(dtype),), {"axis": -1}
+    p = _hard_boolean(key, dtype, (3, 5), p=0.7)
+    p[0] = 1  # one row all true
+    return (p,), {"axis": -1}
 
 
 def _on_booleans(f):
@@ -488,23 +488,18 @@ _LOGIC_NOTE = "On soft booleans (values in [0, 1]); exact boolean logic on 0 and
 
 def _register_logic(name, fn, hard, kinks, sample=_sample_pq, hard_sample=_hard_pq, modes=_TNORM_MODES):
     register(
-        OperatorInfo(
-            name=name,
-            fn=fn,
-            hard=_on_booleans(hard),
-            family="logic",
-            kind="soft-input",
+        soft_input(
+            name,
+            fn,
+            _on_booleans(hard),
+            "logic",
+            sample,
+            hard_sample,
+            _LOGIC_NOTE,
             modes=modes,
-            default_mode=next(iter(modes)),
-            kinks=kinks,
-            sample=sample,
-            straight_through=False,
-            subgradient=False,
-            nan_policy="elementwise" if name.startswith("logical") else "any",
-            notes=_LOGIC_NOTE,
-            temperature=False,
             mode_keyword="tnorm" if len(modes) > 1 else None,
-            hard_sample=hard_sample,
+            kinks=kinks,
+            nan_policy="elementwise" if name.startswith("logical") else "any",
         )
     )
 

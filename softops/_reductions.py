@@ -363,10 +363,9 @@ def _max(op, x, axis, keepdims, temperature, mode, use_st, sgn, modes=MAX_MODES)
         )
 
     def soft(x, t):
-        if mode == "logsumexp":  # m + t log(...): t = inf is inf * 0 on a -inf entry
-            return _soft_reduce(x, finite(t), ax, mode)
-        if mode == "softmax":
-            return _soft_reduce(x, t, ax, mode)
+        if mode in ("softmax", "logsumexp"):
+            # (logsumexp's m + t log(...) is inf * 0 on a -inf entry at t = inf)
+            return _soft_reduce(x, finite(t) if mode == "logsumexp" else t, ax, mode)
         live, m0, t1, dc, u = _scores(x, t, ax)
         val = m0 + jnp.sum(_weights(u, ax, mode) * dc, ax, keepdims=True)
         return jnp.where(live, val, hard(x, t))

@@ -187,3 +187,55 @@ def describe_smoothness(c: float) -> str:
 
 def _unit_normal(key, dtype, shape=(7,)):
     return np.asarray(jax.random.normal(key, shape, "float32")).astype(dtype)
+
+
+def _soft_boolean(key, dtype, shape=(7,)):
+    """Soft booleans in [0.05, 0.95]: away from 0/1 (and, almost surely, from the
+    t-norms' kinks), so that finite differences stay on one side."""
+    return np.asarray(jax.random.uniform(key, shape, "float32", 0.05, 0.95)).astype(dtype)
+
+
+def _hard_boolean(key, dtype, shape=(7,), p=0.5):
+    """Booleans as exact 0/1 floats."""
+    return np.asarray(jax.random.bernoulli(key, p, shape)).astype(dtype)
+
+
+def soft_input(
+    name: str,
+    fn: Callable[..., Any],
+    hard: Callable[..., Any],
+    family: str,
+    sample: Sample,
+    hard_sample: Sample,
+    notes: str,
+    *,
+    modes: Mapping[str, float] | None = None,
+    mode_keyword: str | None = None,
+    kinks: tuple[Kink, ...] = (),
+    straight_through: bool = False,
+    nan_policy: str = "custom",
+    argnum: int = 0,
+) -> OperatorInfo:
+    """The entry of an operator without a temperature (``kind="soft-input"``):
+    one ``"standard"`` C-infinity mode unless ``modes`` says otherwise (the
+    first is the default), no ``subgradient=``."""
+    modes = modes or {"standard": math.inf}
+    return OperatorInfo(
+        name=name,
+        fn=fn,
+        hard=hard,
+        family=family,
+        kind="soft-input",
+        modes=modes,
+        default_mode=next(iter(modes)),
+        kinks=kinks,
+        sample=sample,
+        straight_through=straight_through,
+        subgradient=False,
+        nan_policy=nan_policy,
+        notes=notes,
+        temperature=False,
+        mode_keyword=mode_keyword,
+        argnum=argnum,
+        hard_sample=hard_sample,
+    )

@@ -15,7 +15,6 @@ past the end is clamped exactly as ``lax.dynamic_slice_in_dim`` clamps it.
 
 from __future__ import annotations
 
-import math
 import operator
 from collections.abc import Sequence
 from typing import Any
@@ -26,7 +25,7 @@ import numpy as np
 from jax import lax
 
 from softops import _checks
-from softops._registry import OperatorInfo, register
+from softops._registry import _hard_boolean, _soft_boolean, _unit_normal, register, soft_input
 
 Array = jax.Array
 ArrayLike = Any
@@ -485,7 +484,7 @@ def dynamic_slice_in_dim(a: ArrayLike, dist: ArrayLike, slice_size: int, /, *, a
 
 # -------------------------------------------------------------------- registry
 def _f(key, shape, dtype):
-    return np.asarray(jax.random.normal(key, shape, "float32") * 2).astype(dtype)
+    return _unit_normal(key, dtype, shape) * 2
 
 
 def _soft_dist(key, shape, dtype):
@@ -507,13 +506,12 @@ def _sampler(build):
 
 def _where_sample(key, dtype):
     k1, k2, k3 = jax.random.split(key, 3)
-    p = np.asarray(jax.random.uniform(k1, (7,), "float32", 0.05, 0.95)).astype(dtype)
-    return (p, _f(k2, (7,), dtype), _f(k3, (7,), dtype)), {}
+    return (_soft_boolean(k1, dtype), _f(k2, (7,), dtype), _f(k3, (7,), dtype)), {}
 
 
 def _where_hard(key, dtype):
     (p, x, y), kw = _where_sample(key, dtype)
-    return (np.asarray(jax.random.bernoulli(key, 0.5, p.shape)).astype(dtype), x, y), kw
+    return (_hard_boolean(key, dtype, p.shape), x, y), kw
 
 
 def _take_build(key, dtype, dist):
@@ -552,27 +550,7 @@ _SELECT_NOTE = (
 
 
 def _register_select(name, fn, hard, samplers, nan_policy="custom"):
-    sample, hard_sample = samplers
-    register(
-        OperatorInfo(
-            name=name,
-            fn=fn,
-            hard=hard,
-            family="select",
-            kind="soft-input",
-            modes={"standard": math.inf},
-            default_mode="standard",
-            kinks=(),
-            sample=sample,
-            straight_through=False,
-            subgradient=False,
-            nan_policy=nan_policy,
-            notes=_SELECT_NOTE,
-            temperature=False,
-            mode_keyword=None,
-            hard_sample=hard_sample,
-        )
-    )
+    register(soft_input(name, fn, hard, "select", *samplers, _SELECT_NOTE, nan_policy=nan_policy))
 
 
 _register_select(

@@ -485,7 +485,7 @@ def test_infinite_temperature_gives_no_nan_with_infinite_entries_or_a_relative_s
 def test_a_temperature_that_does_not_broadcast_is_a_clear_error(name):
     args, kwargs = sample(name)
     bad = jnp.ones(args[0].shape[-1] + 1, jnp.float32)
-    for t in (bad, np.zeros(bad.shape, np.float32)):  # traced-like and concrete zeros alike
+    for t in (bad, np.zeros(bad.shape, np.float32)):  # the relaxation, and the hard path of a concrete 0
         with pytest.raises(
             ValueError, match=rf"{name}: temperature of shape \({bad.size},\) does not broadcast"
         ):
