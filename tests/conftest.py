@@ -1,7 +1,27 @@
-"""Shared fixtures: strict dtype promotion for every test, x64 on demand, a PRNG key."""
+"""Shared fixtures: strict dtype promotion for every test, x64 on demand, a PRNG key.
 
-import jax
-import pytest
+The suite compiles a few thousand small XLA programs and runs each on inputs of
+a few hundred elements, so compiling is most of its time, and most of that is
+LLVM's optimisation of the generated CPU code. The tests therefore compile with
+LLVM optimisation off (``--xla_backend_optimization_level=0``): XLA's own HLO
+passes (fusion, simplification) are unchanged and no fast-math is enabled.
+Values can still differ from a default build in the last bit (the optimiser may,
+for one, fuse a multiply and an add), which the tolerances allow; the bit-for-bit
+checks compare programs compiled alike. The machine code is slower, which tiny
+inputs do not notice; the suite's CPU time falls by about a fifth.
+``SOFTOPS_TEST_XLA_OPT=default`` runs the suite with XLA's default flags.
+"""
+
+import os
+
+if os.environ.get("SOFTOPS_TEST_XLA_OPT", "") != "default":
+    # Before jax starts its backend, which reads XLA_FLAGS once. The sharding
+    # test's subprocess inherits them.
+    _FLAGS = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {_FLAGS}".strip()
+
+import jax  # noqa: E402
+import pytest  # noqa: E402
 
 jax.config.update("jax_numpy_dtype_promotion", "strict")
 
