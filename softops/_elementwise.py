@@ -13,6 +13,7 @@ from jax import lax
 
 from softops import _checks
 from softops._families import (
+    EXACT_ODD_STEPS,
     FLAT_STEPS,
     LIGHT_TAIL_MODES,
     LIGHT_TAIL_STEPS,
@@ -432,7 +433,7 @@ def sign(
 
     def soft(x, t):
         outer = hard(x) - 2.0 * far_tail(fam.tail_coef, x, t)
-        if fam.name in LIGHT_TAIL_STEPS:
+        if fam.name in EXACT_ODD_STEPS:
             to_bound = scale_to_bound(fam.name, FLAT_STEPS)
             return relax_saturated(t, lambda t, r: 2.0 * fam.odd(to_bound(x, t, r)), outer)
         return relax(x, t, (x,), lambda x, t, r: 2.0 * fam.odd(scale(x, t, r)), outer)

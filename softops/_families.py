@@ -441,6 +441,12 @@ RESIDUAL_EVERYWHERE: tuple[str, ...] = ("logistic", "ramp", "cubic", "quintic")
 #: Step modes whose ``cdf`` is exactly 0 and 1 (and ``odd`` exactly -1/2 and
 #: 1/2) at ``u = -L`` and ``L``.
 LIGHT_TAIL_STEPS: tuple[str, ...] = LIGHT_TAIL_MODES + ("triangular", "boxcar")
+#: Step modes whose odd part alone is exactly -1/2 and 1/2 at ``u = -L`` and
+#: ``L``: the light-tailed ones and the algebraic ``u / (2 sqrt(1 + u^2))``,
+#: which rounds to 1/2 there (``1 + L^2`` rounds to ``L^2``), though its cdf's
+#: lower tail ``1 / (4 L^2)`` is not 0. A relaxation built on ``odd`` alone
+#: (``sign``) can clamp ``x / t`` to ``L`` in these modes.
+EXACT_ODD_STEPS: tuple[str, ...] = LIGHT_TAIL_STEPS + ("algebraic",)
 #: Light-tailed step modes whose cdf, odd part and density take an infinite
 #: argument as their limit, with every derivative (the gaussian density's
 #: derivative ``-u phi(u)`` is ``inf * 0`` there): a step built on them scales
