@@ -39,6 +39,9 @@ class Case:
     extra: dict[str, Callable[..., Any] | str] = dataclasses.field(default_factory=dict)
     """Other libraries' implementations, timed beside ours when installed (a string
     instead of a function is printed as the reason it is not timed)."""
+    extra_reps: int = 3
+    """Calls per timing of each ``extra`` (other libraries can be orders of
+    magnitude slower); more for fast reference formulas."""
 
 
 def _cotangent(shape) -> np.ndarray:
@@ -128,7 +131,8 @@ def run_case(case: Case, quick: bool = False) -> dict[str, Any]:
             try:
                 # Other libraries can be orders of magnitude slower: a few calls suffice.
                 with _quiet_callbacks():
-                    row[f"{label}_{other}"] = timeit(jax.jit(wrap(impl)), case.args, 3, 0.0) / base
+                    reps_x, min_x = (case.extra_reps, min_time) if case.extra_reps > 3 else (3, 0.0)
+                    row[f"{label}_{other}"] = timeit(jax.jit(wrap(impl)), case.args, reps_x, min_x) / base
             except Exception as err:  # another library failing is reported, not fatal
                 row[f"{label}_{other}"] = f"failed: {type(err).__name__} ({_reason(err)})"
     return row
