@@ -28,6 +28,7 @@ from softops._mechanism import (
     capped,
     far_tail,
     finish,
+    plus_t,
     prepare,
     relax,
     relax_saturated,
@@ -501,7 +502,7 @@ def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn, n
     def soft(a, b, t):
         t = capped(t)  # (t = inf: see capped)
         h = _max_hard(sgn * a, sgn * b, lam)
-        outer = jnp.where(a == b, h + t * fam.s0, h)
+        outer = jnp.where(a == b, plus_t(h, t, fam.s0), h)
         if fam.name in LIGHT_TAIL_MODES:
             p, q = sgn * a, sgn * b
             d, odd = p - q, None
@@ -756,7 +757,7 @@ def clip(
     def soft(x, lo, hi, t):
         t = capped(t)  # (t = inf: see capped)
         h = hard(x, lo, hi)
-        outer = jnp.where(x == lo, h + t * fam.s0, jnp.where(x == hi, h - t * fam.s0, h))
+        outer = jnp.where(x == lo, plus_t(h, t, fam.s0), jnp.where(x == hi, plus_t(h, t, -fam.s0), h))
         if fam.name in LIGHT_TAIL_MODES:
             return _soft_clip_light(fam, x, lo, hi, t, outer, finite_bounds)
         z = jnp.minimum(jnp.abs(x - lo), jnp.abs(x - hi))

@@ -415,6 +415,23 @@ def _times_t_jvp(primals, tangents):
 times_t.defjvp(_times_t_jvp, symbolic_zeros=True)
 
 
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
+def plus_t(h: jax.Array, t: jax.Array, c: float) -> jax.Array:
+    """``h + c * t``, the first-order term of a relaxation on its kink, that is
+    exactly ``h`` at ``t = 0``, signed zeros included (``-0.0 + 0.0`` is
+    ``+0.0``), and has the derivative ``c`` in ``t`` there too."""
+    return jnp.where(t > 0, h + t * c, h)
+
+
+def _plus_t_jvp(c, primals, tangents):
+    (h, t), (dh, dt) = primals, tangents
+    out = plus_t(h, t, c)
+    return out, jnp.broadcast_to(tangent((dh, lambda d: d), (dt, lambda d: c * d)), out.shape)
+
+
+plus_t.defjvp(_plus_t_jvp, symbolic_zeros=True)
+
+
 def scaled(z: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:
     """``z / t`` (given ``r``, its :class:`Reciprocal`) with ``|z / t|`` clamped to the saturation
     bound (never overflows).

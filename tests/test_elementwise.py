@@ -317,6 +317,28 @@ def test_saturated_lanes_have_exact_values_and_zero_derivatives(mode):
             np.testing.assert_array_equal(fwd, 0.0, err_msg=f"{name} forward-mode d/dt at t={t}")
 
 
+@pytest.mark.parametrize("mode", ["logistic", "algebraic", "gaussian", "quintic"])
+def test_signed_zeros_at_a_traced_zero_temperature(mode):
+    """A -0.0 on a bound or in a tie keeps its sign at t = 0, concrete or traced,
+    as in jnp.clip/maximum/minimum (the relaxation's tie value h + t s0 is +0.0
+    at t = 0)."""
+    z = jnp.array([-0.0, 0.0, -0.0, 0.0], jnp.float32)
+    bits = lambda a: np.asarray(a).view(np.uint32)  # noqa: E731
+    cases = [
+        (lambda x, lo=lo, hi=hi, **k: so.clip(x, lo, hi, **k), lambda x, lo=lo, hi=hi: jnp.clip(x, lo, hi))
+        for lo, hi in ((-0.0, 1.0), (-1.0, -0.0), (-0.0, 0.0), (-0.0, -0.0), (None, -0.0), (-0.0, None))
+    ]
+    cases += [
+        (lambda x, **k: so.maximum(x, z[::-1], **k), lambda x: jnp.maximum(x, z[::-1])),
+        (lambda x, **k: so.minimum(x, z[::-1], **k), lambda x: jnp.minimum(x, z[::-1])),
+        (lambda x, **k: so.maximum(x, -0.0, **k), lambda x: jnp.maximum(x, -0.0)),
+    ]
+    for ours, ref in cases:
+        traced = jax.jit(lambda x, t, ours=ours: ours(x, temperature=t, mode=mode))
+        np.testing.assert_array_equal(bits(traced(z, np.float32(0.0))), bits(ref(z)))
+        np.testing.assert_array_equal(bits(ours(z, temperature=0.0, mode=mode)), bits(ref(z)))
+
+
 @pytest.mark.parametrize("mode", ["logistic", "cubic", "algebraic"])
 def test_clip_and_maximum_at_infinite_bounds_and_ties_of_infinities(mode):
     """x on an infinite bound (x - bound is inf - inf) takes the hard clip and its
