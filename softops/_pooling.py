@@ -360,7 +360,9 @@ def max_pool(
       one of them instead); overlapping windows add up. For ``t > 0`` the
       relaxation is C-infinity. A window containing NaN gives NaN; a window
       holding ``+inf`` gives ``+inf`` (gradient to the ``+inf`` entries) at every
-      temperature. The derivative with respect to ``t`` is 0 at ``t = 0``.
+      temperature. The derivative with respect to ``t`` is 0 at ``t = 0``, also
+      in ``logsumexp`` mode on a window with ``k > 1`` tied maxima, where the
+      limit from above is ``log k`` (:func:`max` gives that limit).
 
     Raises:
       TypeError: non-floating ``x``. ValueError: window_shape or strides not

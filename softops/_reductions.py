@@ -307,7 +307,12 @@ def _soft_reduce_jvp(ax, mode, primals, tangents):
         if not isinstance(dx, SymbolicZero):
             terms.append(jnp.sum(e * dx, ax, keepdims=True) / total)
         if not isinstance(dt, SymbolicZero):
-            terms.append(jnp.where(live, dt, jnp.zeros((), x.dtype)) * (jnp.log(total) - ubar))
+            # On a slice with a finite maximum that is not live (t = 0, or below
+            # the smallest usable t) the weights are the k tied maxima's, u = 0
+            # there: d/dt is log k, its limit from above (the entropy of the
+            # softmax), not the hard max's 0.
+            finite_max = jnp.isfinite(jnp.max(x, ax, keepdims=True))
+            terms.append(jnp.where(finite_max, dt, jnp.zeros((), x.dtype)) * (jnp.log(total) - ubar))
     else:
         if not isinstance(dx, SymbolicZero):
             terms.append(jnp.sum((e + e * (u - ubar)) * dx, ax, keepdims=True) / total)
@@ -557,7 +562,8 @@ def max(  # noqa: A001 - mirrors jnp.max
       containing NaN gives NaN (value and gradient); a slice holding ``+inf``
       gives ``+inf`` and a slice of only ``-inf`` gives ``-inf``, with the
       gradient of the tie rule (finite) at every temperature. The derivative
-      with respect to ``t`` is 0 at ``t = 0``.
+      with respect to ``t`` at ``t = 0`` is its limit from above: 0 for the
+      expectations, ``log k`` for ``k`` tied maxima in ``logsumexp`` mode.
 
     Raises:
       TypeError: non-floating ``x``; non-integer axis; non-bool keepdims.
@@ -655,7 +661,8 @@ def logsumexp(
       None for ``t > 0`` (the gradient is ``softmax(x / t)``, C-infinity). At
       ``t = 0`` (``jnp.max``) tied maxima share the gradient equally. A slice
       containing NaN gives NaN; ``+inf`` gives ``+inf``. d/dt is the entropy of
-      ``softmax(x / t)`` for ``t > 0`` and 0 at ``t = 0``.
+      ``softmax(x / t)`` for ``t > 0`` and its limit from above at ``t = 0``:
+      ``log k`` for ``k`` tied maxima (0 for a single one).
 
     Raises:
       TypeError, ValueError: as :func:`max`.

@@ -103,6 +103,23 @@ def test_zero_temperature_is_exact_with_ties(jit):
 
 
 @pytest.mark.parametrize("mode", MAX_MODES)
+def test_temperature_derivative_at_zero_is_the_limit_from_above_with_ties(mode):
+    """d/dt at t = 0 (and below the smallest usable t) is the limit of the
+    derivative as t -> 0+: log k for k tied maxima in logsumexp mode (the
+    softmax's entropy), 0 for the expectations; t = 1e-3 is already there."""
+    x = jnp.asarray([[1.0, 3.0, 3.0, 3.0, -2.0], [0.0, 5.0, -1.0, 2.0, 4.0]])
+    want = np.log([3.0, 1.0]) if mode == "logsumexp" else np.zeros(2)
+    for t in (0.0, 1e-30, 1e-3):
+        d_max = jax.jacfwd(lambda t: so.max(x, temperature=t, mode=mode))(jnp.float32(t))
+        d_min = jax.grad(lambda t: so.min(-x, temperature=t, mode=mode).sum())(jnp.float32(t))
+        np.testing.assert_allclose(d_max, want, rtol=1e-6, atol=1e-6, err_msg=f"t={t}")
+        np.testing.assert_allclose(d_min, -want.sum(), rtol=1e-6, atol=1e-6, err_msg=f"t={t}")
+    if mode == "logsumexp":
+        g = jax.grad(lambda t: so.logsumexp(x, temperature=t).sum())(jnp.float32(0.0))
+        np.testing.assert_allclose(g, want.sum(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", MAX_MODES)
 def test_tie_gradient_is_equal_split(mode):
     x = jnp.asarray([1.0, 3.0, 3.0, 3.0, -2.0])
     g = jax.grad(lambda x: so.max(x, temperature=0.0, mode=mode))(x)
