@@ -346,6 +346,12 @@ def _argmax(op, x, axis, temperature, mode, use_st, sgn):
         return _hard_argmax(x, ax)
 
     def soft(x, t):
+        if x.shape[ax] == 1:
+            # One position: weight 1 at every temperature, NaN for a NaN. (Else
+            # XLA's CPU backend simplifies the normalisation of a one-entry slice
+            # at a concrete t = 0 to exp(u - u) and folds that to 1 for a NaN.)
+            one = jnp.where(jnp.isnan(x), x, jnp.ones((), x.dtype))
+            return jnp.broadcast_to(one, jnp.broadcast_shapes(x.shape, t.shape))
         live, _, _, _, u = _scores(x, t, ax)
         if mode == "softmax":  # exact on the hard branch too (see _scores)
             return jnp.broadcast_to(_weights(u, ax, mode), jnp.broadcast_shapes(x.shape, t.shape))

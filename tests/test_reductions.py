@@ -386,3 +386,22 @@ def test_logsumexp_derivatives_finite_with_extreme_entries_at_huge_temperature()
         assert np.all(np.isfinite(gx))
         assert np.isfinite(gt)
         np.testing.assert_allclose(np.sum(gx, axis=-1), w, rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_length_one_axis_is_one_and_nan_stays_nan(mode):
+    """One position weighs 1 at every temperature, +-inf included, and a NaN
+    stays NaN also under jit at a concrete t = 0 (where XLA once folded the
+    normalisation of a one-entry slice to 1)."""
+    x = jnp.array([[jnp.nan], [1.0], [jnp.inf], [-jnp.inf]])
+    want = np.array([[np.nan], [1.0], [1.0], [1.0]], np.float32)
+    for t in (0.0, 1e-30, 1.0):
+        for op in (so.argmax, so.argmin):
+            np.testing.assert_array_equal(op(x, temperature=t, mode=mode), want)
+            concrete = jax.jit(lambda x, op=op, t=t: op(x, temperature=t, mode=mode))
+            traced = jax.jit(lambda x, t, op=op: op(x, temperature=t, mode=mode))
+            np.testing.assert_array_equal(concrete(x), want)
+            np.testing.assert_array_equal(traced(x, t), want)
+    g = jax.grad(lambda x, t: so.argmax(x, temperature=t, mode=mode).sum(), argnums=(0, 1))(x[1:], 0.5)
+    np.testing.assert_array_equal(g[0], 0.0)
+    assert float(g[1]) == 0.0
