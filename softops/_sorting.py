@@ -736,8 +736,30 @@ def _interp(xs, q, midpoint):
         out = lv * half + hv * half
     else:
         out = lv * lw + hv * hw
+        # On a grid point (pos an integer i, 0 < i < n - 1) low == high and the
+        # slope in q above is 0, outside the one-sided slopes' interval; softops
+        # takes its minimum-norm element, the smaller of the two (both >= 0).
+        take = lambda i: jnp.take(xs, jnp.clip(i, 0, n - 1).reshape(-1), axis=-1).reshape(lv.shape)
+        left, right = lv - take(low - 1), take(high + 1) - hv
+        slope = jnp.minimum(left, right) * jnp.asarray(n - 1, xs.dtype)
+        on_grid = (hw == 0) & (low > 0) & (low < n - 1)
+        out = out + _kink_slope(q, jnp.where(on_grid, lax.stop_gradient(slope), 0))
     bad = jnp.any(jnp.isnan(xs), axis=-1).reshape(-1, *([1] * q.ndim))
     return jnp.where(bad, jnp.nan, out)
+
+
+@jax.custom_jvp
+def _kink_slope(q: Array, slope: Array) -> Array:
+    """Exactly 0 (of ``slope``'s shape), with derivative ``slope`` in ``q`` (and 0
+    in ``slope``): the minimum-norm slope at a kink, added where autodiff of the
+    interpolation gives 0."""
+    return jnp.zeros_like(slope)
+
+
+@_kink_slope.defjvp
+def _kink_slope_jvp(primals, tangents):
+    q, slope = primals
+    return _kink_slope(q, slope), slope * tangents[0]
 
 
 def _quantile(op, x, q, axis, temperature, mode, scale, straight_through, hard_fn, midpoint=False):
@@ -806,7 +828,9 @@ def quantile(
     Points of non-differentiability:
       Those of :func:`sort` (ties share equally: at ``t = 0`` the median of
       ``[1, 1, 1]`` has gradient ``[1/3, 1/3, 1/3]``) plus the kinks of the
-      interpolation in ``q`` at the integers of :math:`q (n - 1)`. A NaN
+      interpolation in ``q`` at the integers of :math:`q (n - 1)`, where the
+      derivative in ``q`` is the smaller of the two one-sided slopes (the
+      minimum-norm one; ``jnp.quantile``'s gradient is 0 there). A NaN
       anywhere in a row makes that row's result NaN (as ``jnp.quantile``)
       without touching other rows.
 

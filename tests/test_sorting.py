@@ -427,3 +427,22 @@ def test_sorting_keys_follow_jnp_argsort_and_lax_top_k(dtype):
         top = lax.top_k(x, x.shape[-1])[1]
         rev = x.shape[-1] - 1 - stable(_order_key(x[:, ::-1], True))[:, ::-1]
         np.testing.assert_array_equal(rev, top)
+
+
+def test_quantile_derivative_in_q_at_grid_points_is_the_smaller_one_sided_slope(x64):
+    """At q (n - 1) = i, 0 < i < n - 1, the interpolation has a kink in q; the
+    derivative there is the minimum-norm element of [left, right] (both one-sided
+    slopes are >= 0), checked against one-sided differences; elsewhere the slope."""
+    x = jnp.asarray([3.0, 0.0, 8.0, 1.0, 7.0])  # sorted: 0 1 3 7 8, grid q = k / 4
+    for t in (0.0, 0.01):
+        f = lambda q, t=t: so.quantile(x, q, temperature=t)  # noqa: E731
+        for q in (0.25, 0.5, 0.75, 0.3, 0.6):
+            h = 1e-7
+            left = (f(q) - f(q - h)) / h
+            right = (f(q + h) - f(q)) / h
+            want = min(float(left), float(right))
+            np.testing.assert_allclose(jax.grad(f)(q), want, rtol=1e-6, err_msg=f"q={q} t={t}")
+            np.testing.assert_allclose(jax.jacfwd(f)(q), want, rtol=1e-6, err_msg=f"q={q} t={t}")
+        np.testing.assert_allclose(
+            jax.grad(lambda p, t=t: so.percentile(x, p, temperature=t))(50.0), 2.0 * 4 / 100, rtol=1e-9
+        )
