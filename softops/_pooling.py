@@ -281,7 +281,10 @@ def _soft_window_jvp(window, stride, pads, out, mode, primals, tangents):
         dval = (
             functools.reduce(jnp.add, [e * (d - u * dt1) for e, d, u in zip(es, dxs, us, strict=True)]) / den
         )
-        dval = dval + dt1 * jnp.log(den)
+        # (dt as such on the windows with a finite maximum that are not live: their
+        # weights are 1 on the k tied maxima, so den = k and d/dt is log k, the
+        # limit from above, as for softops.max)
+        dval = dval + jnp.where(jnp.isfinite(m), dt, jnp.zeros((), x.dtype)) * jnp.log(den)
     # (windows that are not live: dt1 = 0 and u = ubar = -L, so sum(w dx), the hard
     # pool's tie-splitting derivative; a window holding NaN gives NaN, as a constant)
     return val, jnp.where(jnp.isnan(m), jnp.full((), jnp.nan, x.dtype), dval)
@@ -360,9 +363,9 @@ def max_pool(
       one of them instead); overlapping windows add up. For ``t > 0`` the
       relaxation is C-infinity. A window containing NaN gives NaN; a window
       holding ``+inf`` gives ``+inf`` (gradient to the ``+inf`` entries) at every
-      temperature. The derivative with respect to ``t`` is 0 at ``t = 0``, also
-      in ``logsumexp`` mode on a window with ``k > 1`` tied maxima, where the
-      limit from above is ``log k`` (:func:`max` gives that limit).
+      temperature. The derivative with respect to ``t`` at ``t = 0`` is its
+      limit from above: 0 for the expectation, ``log k`` for a window with
+      ``k`` tied maxima in ``logsumexp`` mode.
 
     Raises:
       TypeError: non-floating ``x``. ValueError: window_shape or strides not

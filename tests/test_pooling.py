@@ -290,3 +290,24 @@ def test_soft_max_pool_never_passes_the_hard_pool_and_keeps_constant_images():
     w = np.asarray([2.46, 2.99, 2.64, 1.73, 3.4, 1.93, 2.37, 3.37, 2.27], np.float32) * np.float32(1e38)
     got = so.max_pool(w.reshape(1, 3, 3), (3, 3), temperature=np.float32(3e38))
     np.testing.assert_allclose(got.ravel(), so.max(w, temperature=np.float32(3e38)), rtol=1e-6)
+
+
+def test_temperature_derivative_at_zero_is_the_limit_from_above_with_ties():
+    """d/dt at t = 0 (and below the smallest usable t) is the limit as t -> 0+:
+    log k on a window with k tied maxima in logsumexp mode, 0 for the
+    expectation, as softops.max; padding never counts as a maximum."""
+    x = jnp.array([[1.0, 5.0, 5.0, 2.0, 3.0, 3.0, 3.0, -1.0, 4.0]])
+    want = np.log([[2.0, 3.0, 1.0]])
+
+    def pool(op, x, t, pad, mode):
+        return op(x, (4,), strides=(4,), padding=pad, temperature=t, mode=mode)
+
+    for t in (0.0, 1e-30, 1e-3):
+        for pad in ("VALID", ((0, 3),)):
+            lse = jax.jacfwd(lambda t, pad=pad: pool(so.max_pool, x, t, pad, "logsumexp"))(jnp.float32(t))
+            k = lse.shape[-1]
+            np.testing.assert_allclose(lse, want[:, :k], rtol=1e-6, err_msg=f"t={t} {pad}")
+            soft = jax.jacfwd(lambda t, pad=pad: pool(so.max_pool, x, t, pad, "softmax"))(jnp.float32(t))
+            np.testing.assert_allclose(soft, 0.0, atol=1e-6)
+            g = jax.grad(lambda t, pad=pad: pool(so.min_pool, -x, t, pad, "logsumexp").sum())(jnp.float32(t))
+            np.testing.assert_allclose(g, -want[:, :k].sum(), rtol=1e-6)
