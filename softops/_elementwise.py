@@ -91,7 +91,8 @@ def _ramp(x, u):
 
 @jax.custom_jvp
 def _ramp_rule(x, u):
-    return jnp.maximum(x, jnp.zeros((), x.dtype))
+    # (on u's shape: a temperature may broadcast the result beyond x)
+    return jnp.broadcast_to(jnp.maximum(x, jnp.zeros((), x.dtype)), jnp.broadcast_shapes(x.shape, u.shape))
 
 
 _ramp_rule.defjvps(lambda dx, ans, x, u: _side(u) * dx, None)
@@ -464,7 +465,9 @@ def _max_by(a, b, u):
 
 @jax.custom_jvp
 def _max_rule(a, b, u):
-    return jnp.maximum(a, b)
+    # (on u's shape too: a temperature may broadcast the result beyond a and b,
+    # and the tangent wa * da has that shape)
+    return jnp.broadcast_to(jnp.maximum(a, b), jnp.broadcast_shapes(a.shape, b.shape, u.shape))
 
 
 def _max_rule_jvp(primals, tangents):
@@ -657,7 +660,9 @@ def _clip_kink(x, lo, hi, u_lo, u_hi):
 
 @jax.custom_jvp
 def _clip_rule(x, lo, hi, u_lo, u_hi):
-    return jnp.clip(x, lo, hi)
+    # (on the scaled distances' shape too, as _max_rule)
+    shape = jnp.broadcast_shapes(x.shape, lo.shape, hi.shape, u_lo.shape, u_hi.shape)
+    return jnp.broadcast_to(jnp.clip(x, lo, hi), shape)
 
 
 def _clip_rule_jvp(primals, tangents):

@@ -238,13 +238,20 @@ def _order_key(x: Array, total: bool) -> Array:
     the magnitude bits of the negative patterns makes that order the signed
     integer order.
     """
-    if not total:
-        x = jnp.where(x == 0, jnp.zeros((), x.dtype), x)
-        x = jnp.where(jnp.isnan(x), jnp.full((), jnp.nan, x.dtype), x)
     itype = jnp.int64 if x.dtype == jnp.float64 else jnp.int32
+    x = lax.stop_gradient(x)
     bits = lax.bitcast_convert_type(x, itype)
     sign = lax.shift_right_arithmetic(bits, jnp.asarray(jnp.iinfo(itype).bits - 1, itype))
-    return bits ^ (sign & jnp.asarray(jnp.iinfo(itype).max, itype))
+    key = bits ^ (sign & jnp.asarray(jnp.iinfo(itype).max, itype))
+    if total:
+        return key
+    # The compares at run time, also for a constant x (XLA folds constants without
+    # flushing subnormals), as the sort's comparator makes them; the canonical
+    # +0 and +NaN as integers (a NaN constant would trip jax_debug_nans).
+    x = lax.optimization_barrier(x)
+    canonical_nan = jnp.asarray(0x7FF8000000000000 if itype == jnp.int64 else 0x7FC00000, itype)
+    key = jnp.where(x == 0, jnp.zeros((), itype), key)
+    return jnp.where(jnp.isnan(x), canonical_nan, key)
 
 
 def _spread(xs: Array) -> Array:

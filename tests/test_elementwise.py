@@ -317,6 +317,28 @@ def test_saturated_lanes_have_exact_values_and_zero_derivatives(mode):
             np.testing.assert_array_equal(fwd, 0.0, err_msg=f"{name} forward-mode d/dt at t={t}")
 
 
+@pytest.mark.parametrize("mode", ["logistic", "algebraic", "gaussian", "cubic"])
+def test_temperature_broadcasting_beyond_the_inputs_differentiates(mode):
+    """A (3, 1) temperature broadcasts maximum(a, b) of shape (4,) to (3, 4):
+    every Jacobian has that shape (the hard kink's rule once returned (4,))."""
+    t = jnp.array([[1e-3], [0.5], [2.0]])
+    f = lambda a: so.maximum(a, jnp.ones(4), temperature=t, mode=mode)  # noqa: E731
+    a = jnp.array([0.0, 1.0, 2.0, 3.0])
+    for jac in (jax.jacrev, jax.jacfwd):
+        np.testing.assert_allclose(jac(f)(a), jax.jacfwd(f)(a), rtol=1e-6)
+    assert jax.jacrev(f)(a).shape == (3, 4, 4)
+    for op in (
+        lambda a: so.clip(a, -1.0, 1.0, temperature=t, mode=mode),
+        lambda a: so.clip(a, lower=0.0, temperature=t, mode=mode),
+        lambda a: so.relu(a, temperature=t, mode=mode),
+        lambda a: so.abs(a, temperature=t, mode=mode),
+        lambda a: so.minimum(a, 0.5, temperature=t, mode=mode),
+        lambda a: so.heaviside(a, temperature=t, mode=mode),
+    ):
+        np.testing.assert_allclose(jax.jacrev(op)(a), jax.jacfwd(op)(a), rtol=1e-6)
+        assert jax.jacrev(op)(a).shape == (3, 4, 4)
+
+
 @pytest.mark.parametrize("mode", ["logistic", "algebraic", "gaussian", "quintic"])
 def test_signed_zeros_at_a_traced_zero_temperature(mode):
     """A -0.0 on a bound or in a tie keeps its sign at t = 0, concrete or traced,

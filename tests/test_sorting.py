@@ -446,3 +446,19 @@ def test_quantile_derivative_in_q_at_grid_points_is_the_smaller_one_sided_slope(
         np.testing.assert_allclose(
             jax.grad(lambda p, t=t: so.percentile(x, p, temperature=t))(50.0), 2.0 * 4 / 100, rtol=1e-9
         )
+
+
+def test_sorting_keys_under_debug_nans_and_for_constants_inside_jit():
+    """The keys make no NaN of their own (jax_debug_nans stays quiet on NaN-free
+    input), and a constant row inside jit ties subnormals with zero where the
+    platform's sort does (XLA folds constants without flushing them)."""
+    with jax.debug_nans(True):
+        x = jnp.array([3.0, 1.0, 2.0])
+        np.testing.assert_array_equal(so.rank(x, temperature=0.0), [2.0, 0.0, 1.0])
+        so.argsort(x, temperature=0.0)
+        so.sort_by(x, x, temperature=0.0)
+    x = jnp.array([0.0, -0.0, 1e-40, -1e-40, 0.0, -0.0, 1.0])
+    want = jnp.argsort(x, stable=True)
+    perm = jax.jit(lambda t: jnp.argmax(so.argsort(x, temperature=t), -1))(0.0)
+    np.testing.assert_array_equal(perm, want)
+    np.testing.assert_array_equal(jax.jit(lambda t: so.rank(x, temperature=t))(0.0), jnp.argsort(want))
