@@ -30,10 +30,12 @@ need no loop at all.
 
 Blocks are stored by their end points: ``last[a]`` is the end of the block
 starting at ``a``, ``first[b]`` the start of the block ending at ``b`` and
-``total[a]`` its sum; ``is_start`` marks block starts.
+``total[a]`` its sum; ``a`` starts a block exactly when ``first[last[a]] == a``.
 """
 
 from __future__ import annotations
+
+import functools
 
 import jax
 import jax.numpy as jnp
@@ -42,6 +44,11 @@ from jax import lax
 Array = jax.Array
 
 BASE = 8  # segment length solved in closed form before the merge levels
+# Merge levels share one loop (the same program, with the level's junction
+# spacing traced) in groups of up to GROUP levels, and all levels once a
+# group's first level has at most FEW lanes (rows x junctions) in all.
+GROUP = 3
+FEW = 512
 
 
 def _take(a: Array, idx: Array) -> Array:
@@ -76,14 +83,33 @@ def _pav_blocks(y):
     iota = jnp.broadcast_to(jnp.arange(size, dtype=jnp.int32), (rows, size))
     r = jnp.arange(rows, dtype=jnp.int32)[:, None]
     base = min(BASE, size)
-    state = _solve_segments(y, base, iota)  # first, last, total, is_start
-    half = base
-    while half < size:  # one while_loop per level; lanes = the level's junctions
-        junction = jnp.arange(half, size, 2 * half, dtype=jnp.int32)
-        state = _merge_level(state, jnp.broadcast_to(junction, (rows, junction.shape[0])), half, r)
-        half *= 2
-    last, is_start = state[1], state[3]
-    start = lax.cummax(jnp.where(is_start > 0, iota, 0), axis=1)[:, :n]
+    state = _solve_segments(y, base, iota)  # first, last, total
+    levels = (size // base).bit_length() - 1
+    lo = 0
+    while lo < levels:
+        # Each XLA while loop costs ~0.3 s of compilation, one per level made
+        # a sort of 1e5 entries compile for 4 s. A group of levels runs on the
+        # lanes of its first level (the junctions of later levels are fewer:
+        # their spare lanes repeat lane 0), so a group of GROUP levels does at
+        # most 4x the lane work of its last level alone; where the lanes are
+        # FEW, a loop step's cost is fixed overhead and the rest run as one.
+        lanes = size // (2 * base << lo)
+        hi = levels if rows * lanes <= FEW else min(lo + GROUP, levels)
+        state = lax.fori_loop(
+            lo,
+            hi,
+            functools.partial(_merge_level, lanes=jnp.arange(lanes, dtype=jnp.int32), base=base, r=r),
+            state,
+        )
+        lo = hi
+    first, last = state[0], state[1]
+    # a starts a block exactly when first[last[a]] == a: the merges keep
+    # last[a] and first[b] current at every block's ends, and when a stops
+    # being a start (its block is pooled into the one on its left) first is
+    # rewritten at the end last[a] pointed to; blocks only grow, so nothing
+    # writes a there again (nor at the stale ends of non-starts).
+    is_start = _take(first, last) == iota
+    start = lax.cummax(jnp.where(is_start, iota, 0), axis=1)[:, :n]
     count = _take(last, start) - start + 1
     return start, count
 
@@ -115,19 +141,31 @@ def _solve_segments(y, seg, iota):
     stacked = jnp.stack(sums, axis=-2).reshape(rows, size // seg, seg * seg)
     local = (last - first) * seg + first % seg  # (count - 1, start within segment)
     total = jnp.take_along_axis(stacked, local.reshape(rows, size // seg, seg), axis=-1)
-    return first, last, total.reshape(rows, size), is_start.astype(jnp.int8)
+    return first, last, total.reshape(rows, size)
 
 
-def _merge_level(state, junction, half, r):
-    first, last, total, is_start = state
+def _merge_level(level, state, *, lanes, base, r):
+    """Merge every pair of neighbouring solved segments of ``half = base 2^level``
+    positions, pooling across each junction while its neighbours violate.
+
+    Lane ``i`` fixes up the junction at ``half + 2 half i``. ``level`` is traced
+    (a loop runs several levels), and a level may have fewer junctions than
+    there are lanes: the lanes past its last junction repeat lane 0's work
+    exactly, reading and writing the same values at the same positions, which
+    leaves the result as lane 0 alone would.
+    """
+    first, last, total = state
     size = first.shape[-1]
+    half = jnp.left_shift(jnp.int32(base), level)
+    live = lanes < size // (2 * half)  # (2 half i itself can overflow int32)
+    junction = jnp.broadcast_to(half + 2 * half * jnp.where(live, lanes, 0), (first.shape[0], lanes.shape[0]))
     seg_lo, seg_hi = junction - half, junction + half - 1
     cur_b = junction - 1
     cur_a = _take(first, cur_b)
     active = jnp.ones(junction.shape, bool)
 
     def body(carry):
-        first, last, total, is_start, cur_a, cur_b, active = carry
+        first, last, total, cur_a, cur_b, active = carry
         cur_total = _take(total, cur_a)
         cur_mean = _mean(cur_total, cur_b - cur_a + 1)
         ok_cur = jnp.isfinite(cur_mean)
@@ -152,14 +190,11 @@ def _merge_level(state, junction, half, r):
         total = total.at[r, new_a].set(new_total)
         last = last.at[r, new_a].set(new_b)
         first = first.at[r, new_b].set(new_a)
-        # r_a may lie in the next pair's range: "min" writes commute.
-        is_start = is_start.at[r, r_a].min((~go_r).astype(jnp.int8))
-        is_start = is_start.at[r, cur_a].min((~go_l).astype(jnp.int8))
-        return first, last, total, is_start, new_a, new_b, go_r | go_l
+        return first, last, total, new_a, new_b, go_r | go_l
 
-    carry = (first, last, total, is_start, cur_a, cur_b, active)
+    carry = (first, last, total, cur_a, cur_b, active)
     carry = lax.while_loop(lambda c: jnp.any(c[-1]), body, carry)
-    return carry[:4]
+    return carry[:3]
 
 
 def block_mean(v: Array, start: Array, count: Array) -> Array:

@@ -5,6 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from softops import _isotonic as isotonic
 from softops._isotonic import block_mean, pav_blocks
 
 
@@ -45,6 +46,24 @@ def test_matches_sequential_pav(kind, n, x64):
     got = np.asarray(jax.jit(fit)(jnp.asarray(y)))
     want = np.stack([numpy_pav(r) for r in y])
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["normal", "decreasing", "integers", "staircase", "sortish"])
+def test_grouped_merge_levels_match_sequential_pav(kind, x64):
+    # 64 rows of 700 (padded to 1024): 64 x 64 junctions at the first merge
+    # level are more than FEW lanes, so the levels run in a group of GROUP on
+    # 64 lanes per row (spare lanes past a level's last junction), then the
+    # rest in one loop on 8 lanes per row.
+    assert 64 * 64 > isotonic.FEW >= 64 * (1024 // (2 * isotonic.BASE << isotonic.GROUP))
+    y = rows(kind, np.random.default_rng(7), (64, 700))
+    got = np.asarray(jax.jit(fit)(jnp.asarray(y)))
+    want = np.stack([numpy_pav(r) for r in y])
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    start, count = (np.asarray(a) for a in pav_blocks(jnp.asarray(y)))
+    # every block's positions agree on its start and length
+    pos = np.arange(700)
+    np.testing.assert_array_equal(start, np.maximum.accumulate(np.where(start == pos, pos, 0), 1))
+    np.testing.assert_array_equal(np.take_along_axis(count, start, 1), count)
 
 
 def test_solution_is_non_decreasing_and_preserves_sums(x64):
