@@ -762,7 +762,9 @@ def clip(
     def soft(x, lo, hi, t):
         t = capped(t)  # (t = inf: see capped)
         h = hard(x, lo, hi)
-        outer = jnp.where(x == lo, plus_t(h, t, fam.s0), jnp.where(x == hi, plus_t(h, t, -fam.s0), h))
+        # (on x == lower == upper the relaxation is the constant bound: d/dt = 0)
+        at_lo, at_hi = (x == lo) & (lo != hi), (x == hi) & (lo != hi)
+        outer = jnp.where(at_lo, plus_t(h, t, fam.s0), jnp.where(at_hi, plus_t(h, t, -fam.s0), h))
         if fam.name in LIGHT_TAIL_MODES:
             return _soft_clip_light(fam, x, lo, hi, t, outer, finite_bounds)
         z = jnp.minimum(jnp.abs(x - lo), jnp.abs(x - hi))

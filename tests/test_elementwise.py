@@ -400,6 +400,22 @@ def test_clip_t_derivative_is_exactly_zero_midway_between_symmetric_bounds():
         assert float(g) == 0.0, mode
 
 
+@pytest.mark.parametrize("mode", SMOOTH_MODES)
+def test_clip_t_derivative_is_zero_on_equal_bounds(mode, x64):
+    """With lower == upper the relaxation is that bound at every temperature, so
+    d/dt is 0 at x == lower == upper too, on the far-field branch (t = 0, traced,
+    and below the smallest usable temperature) as in the kernel; with distinct
+    bounds the kink at x == lower keeps its first-order term S(0)."""
+    d_t = jax.jit(jax.grad(lambda t, x, lo, hi: so.clip(x, lo, hi, temperature=t, mode=mode)))
+    s0 = float(so.relu(0.0, temperature=1.0, mode=mode))
+    for t in (0.0, 1e-200, 1e-3, 0.5):
+        t = jnp.float64(t)
+        assert float(d_t(t, 2.0, 2.0, 2.0)) == 0.0, t
+        if float(t) < 1e-100:
+            np.testing.assert_allclose(d_t(t, 1.0, 1.0, 2.0), s0, rtol=1e-12)
+            np.testing.assert_allclose(d_t(t, 2.0, 1.0, 2.0), -s0, rtol=1e-12)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_light_tailed_kernels_are_exactly_flat_at_the_saturation_bound(dtype, x64):
     """What relax_saturated relies on: at u = -L and L the residual is exactly
