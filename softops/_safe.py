@@ -43,6 +43,13 @@ def _safe_den(x):
     return jnp.where(x == 0, jnp.ones((), x.dtype), x)
 
 
+def _pole_den(x):
+    """``x`` where it is non-zero, ``inf`` elsewhere: ``c / _pole_den(x)`` is
+    ``c / x`` with 0 at the pole in one select, and its derivative
+    ``-c / x^2`` is ``-0`` there (the select passes no cotangent to ``x``)."""
+    return jnp.where(x == 0, jnp.asarray(jnp.inf, x.dtype), x)
+
+
 # ---------------------------------------------------------------------------- sqrt
 @jax.custom_jvp
 def _sqrt_hard(x):
@@ -52,9 +59,29 @@ def _sqrt_hard(x):
 @_sqrt_hard.defjvp
 def _sqrt_hard_jvp(primals, tangents):
     (x,), (dx,) = primals, tangents
-    y = _sqrt_hard(x)
-    g = jnp.where(x == 0, jnp.zeros((), x.dtype), 0.5 / _safe_den(y))
-    return y, g * dx
+    return _sqrt_hard(x), 0.5 * _rsqrt_power(x, 0) * dx
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
+def _rsqrt_power(x, k):
+    """``x ** -(k + 1/2)``, and 0 at ``x == 0`` (-0. included): the derivatives
+    of ``sqrt`` with the hard rule's 0 at the origin, to every order.
+
+    The select follows the reciprocal root, so that XLA keeps ``rsqrt`` (which
+    a select before it, or a division by the root, would cost ~1.3x in a
+    gradient); its own derivative is this function again, one power up, so no
+    autodiff of the select meets ``0 * inf`` at the origin.
+    """
+    r = lax.rsqrt(x)
+    if k:
+        r = r / x**k
+    return jnp.where(x == 0, jnp.zeros((), x.dtype), r)
+
+
+@_rsqrt_power.defjvp
+def _rsqrt_power_jvp(k, primals, tangents):
+    (x,), (dx,) = primals, tangents
+    return _rsqrt_power(x, k), -(k + 0.5) * _rsqrt_power(x, k + 1) * dx
 
 
 def _root_parts(x, t):
@@ -99,8 +126,8 @@ def _shifted_root_jvp(primals, tangents):
     live, c, arg = _root_parts(x, t)
     k = _shifted_root(x, t)
     one, zero = jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
-    pole = arg == 0  # x == 0 below the smallest usable temperature (double where)
-    inv = jnp.where(pole, zero, c / jnp.sqrt(_safe_den(arg)))  # 1 / s
+    # 1 / s; 0 where arg == 0 (x == 0 below the smallest usable temperature)
+    inv = c / jnp.sqrt(_pole_den(arg))
     inv = jnp.where(x < 0, jnp.asarray(jnp.nan, x.dtype), inv)
     gt = jnp.where(live & (x < jnp.inf), -k * inv, jnp.where(x == 0, zero, -one))
     return k, tangent((dx, lambda d: 0.5 * inv * d), (dt, lambda d: gt * d))
@@ -165,7 +192,7 @@ def _log_hard(x):
 @_log_hard.defjvp
 def _log_hard_jvp(primals, tangents):
     (x,), (dx,) = primals, tangents
-    g = jnp.where(x == 0, jnp.zeros((), x.dtype), 1.0 / _safe_den(x))
+    g = 1.0 / _pole_den(x)
     return _log_hard(x), g * dx
 
 
@@ -233,7 +260,7 @@ def _log_slope(x, t):
     """``1 / (x + t)``, the derivative of :func:`_shifted_log` in both arguments;
     0 at ``x + t == 0`` (the hard rule at the pole), NaN for ``x < 0 < t``."""
     arg = x + t  # an overflow here gives 1 / inf = 0, the derivative to working precision
-    g = jnp.where(arg == 0, jnp.zeros((), x.dtype), 1.0 / _safe_den(arg))
+    g = 1.0 / _pole_den(arg)
     return jnp.where((x < 0) & (t > 0), jnp.asarray(jnp.nan, x.dtype), g)
 
 

@@ -383,6 +383,21 @@ def test_second_derivatives_at_the_edges_of_the_safe_operators():
             assert np.all(np.isfinite(np.asarray(h))), (fn, t)
 
 
+def test_hard_sqrt_derivatives_of_every_order(x64):
+    """The hard sqrt's derivatives are x^(1/2 - k) times the falling factorial,
+    0 at the origin (-0. included) to every order, forward and reverse."""
+    f = lambda x: so.sqrt(x, temperature=0.0)
+    d1, d2, d3 = jax.grad(f), jax.grad(jax.grad(f)), jax.jacfwd(jax.jacrev(jax.grad(f)))
+    x = 2.7
+    want = [0.5 * x**-0.5, -0.25 * x**-1.5, 0.375 * x**-2.5]
+    np.testing.assert_allclose([d1(x), d2(x), d3(x)], want, rtol=1e-14)
+    for zero in (0.0, -0.0):
+        np.testing.assert_array_equal([d(jnp.float64(zero)) for d in (d1, d2, d3)], [0.0, 0.0, 0.0])
+    for bad in (-1.0, np.nan):
+        assert all(np.isnan(d(jnp.float64(bad))) for d in (d1, d2, d3))
+    assert [float(d(jnp.float64(np.inf))) for d in (d1, d2, d3)] == [0.0, 0.0, 0.0]
+
+
 def test_norm_rejects_a_temperature_that_does_not_fit_the_result():
     x = jnp.ones((3, 4))
     for t, kw in [
