@@ -15,6 +15,7 @@ past the end is clamped exactly as ``lax.dynamic_slice_in_dim`` clamps it.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Sequence
 from typing import Any
@@ -25,6 +26,7 @@ import numpy as np
 from jax import lax
 
 from softops import _checks
+from softops._mechanism import tangent
 from softops._registry import _hard_boolean, _soft_boolean, _unit_normal, register, soft_input
 
 Array = jax.Array
@@ -169,32 +171,47 @@ def _finite_part(a):
 _finite_part.defjvp(lambda primals, tangents: (_finite_part(*primals), tangents[0]))
 
 
-def _expectation(a, contract):
-    """``contract(a)`` for a contraction linear in ``a`` (a matrix product with
-    the weights), in which a term of weight exactly 0 contributes nothing.
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
+def _expectation(a, weights, contract):
+    """``contract(a, weights)`` for a contraction linear in each (a matrix
+    product of ``a`` with the weights), in which a term of weight exactly 0
+    contributes nothing.
 
-    The product runs on ``a`` with its non-finite entries zeroed, so a one-hot
-    distribution gives its entry exactly even where other entries are
-    ``+-inf`` or NaN (a matrix product would give ``0 * inf``: NaN). Only when
-    ``a`` holds such entries (a ``lax.cond``; both sides under ``vmap``) three
-    more products find the outputs that give them positive weight: NaN for a
-    NaN or for both infinities, else the infinity. Derivatives: d/da is the
-    weight everywhere; d/d weights is ``a`` where finite and 0 at its
-    non-finite entries.
+    A one-hot distribution gives its entry exactly even where other entries
+    are ``+-inf`` or NaN (a matrix product would give ``0 * inf``: NaN). The
+    plain product is tried first: every entry of ``a`` is a term of some
+    output, so when every output is finite so is every entry of ``a``, and the
+    product is the answer (one pass, a check on the outputs only). Otherwise
+    (a ``lax.cond``; both sides under ``vmap``) the product runs again on
+    ``a`` with its non-finite entries zeroed, and three more find the outputs
+    that give those positive weight: NaN for a NaN or for both infinities,
+    else the infinity (a product that overflows keeps its infinity).
+    Derivatives (written out, so that no cotangent meets a non-finite entry):
+    d/da is the weight everywhere; d/d weights is ``a`` where finite and 0 at
+    its non-finite entries.
     """
-    base = contract(_finite_part(a))
+    plain = contract(a, weights)
 
-    def with_non_finite(base):
+    def with_non_finite(plain):
+        base = contract(_finite_part(a), weights)
         pos, neg, nan = (
-            contract(m.astype(a.dtype)) != 0 for m in (a == jnp.inf, a == -jnp.inf, jnp.isnan(a))
+            contract(m.astype(a.dtype), weights) != 0 for m in (a == jnp.inf, a == -jnp.inf, jnp.isnan(a))
         )
         fixed = jnp.where(pos, jnp.full((), jnp.inf, a.dtype), base)
         fixed = jnp.where(neg, jnp.full((), -jnp.inf, a.dtype), fixed)
-        fixed = jnp.where(nan | (pos & neg), jnp.full((), jnp.nan, a.dtype), fixed)
-        # the value fixed (inf +- a finite number is inf), the derivative base's
-        return jnp.where(pos | neg | nan, lax.stop_gradient(fixed - base) + base, base)
+        return jnp.where(nan | (pos & neg), jnp.full((), jnp.nan, a.dtype), fixed)
 
-    return lax.cond(jnp.all(jnp.isfinite(a)), lambda b: b, with_non_finite, base)
+    return lax.cond(jnp.all(jnp.isfinite(plain)), lambda p: p, with_non_finite, plain)
+
+
+def _expectation_jvp(contract, primals, tangents):
+    (a, weights), (da, dw) = primals, tangents
+    return _expectation(a, weights, contract), tangent(
+        (da, lambda d: contract(d, weights)), (dw, lambda d: contract(_finite_part(a), d))
+    )
+
+
+_expectation.defjvp(_expectation_jvp, symbolic_zeros=True)
 
 
 def _check_size(op, dist, n, what):
@@ -256,7 +273,9 @@ def take(a: ArrayLike, dist: ArrayLike, /, *, axis: int | None = None) -> Array:
         raise ValueError("take expects an array with at least one axis")
     _check_size("take", dist, a.shape[axis], f"a.shape[{axis}]")
     out = _expectation(
-        a.astype(w), lambda v: jnp.tensordot(v, dist, axes=([axis], [dist.ndim - 1]), precision=_HIGHEST)
+        a.astype(w),
+        dist,
+        lambda v, d: jnp.tensordot(v, d, axes=([axis], [d.ndim - 1]), precision=_HIGHEST),
     )
     k = dist.ndim - 1
     src = list(range(out.ndim - k, out.ndim))
@@ -316,7 +335,7 @@ def take_along_axis(a: ArrayLike, dist: ArrayLike, /, *, axis: int | None) -> Ar
     _check_size("take_along_axis", dist, a.shape[axis], f"a.shape[{axis}]")
     A = jnp.moveaxis(a.astype(w), axis, -1)[..., :, None]  # (..., n, 1)
     D = jnp.moveaxis(dist, axis, -2)  # (..., m, n)
-    out = _expectation(A, lambda v: jnp.matmul(D, v, precision=_HIGHEST))[..., 0]  # (..., m)
+    out = _expectation(A, D, lambda v, d: jnp.matmul(d, v, precision=_HIGHEST))[..., 0]  # (..., m)
     return jnp.moveaxis(out, -1, axis).astype(a.dtype)
 
 
@@ -478,7 +497,9 @@ def dynamic_slice_in_dim(a: ArrayLike, dist: ArrayLike, slice_size: int, /, *, a
     windows = jnp.arange(last + 1)[:, None] + jnp.arange(size)[None, :]
     w = _checks.working_dtype(a.dtype)
     gathered = jnp.take(a.astype(w), windows, axis=axis)  # a.shape[:axis] + (last+1, size) + rest
-    out = _expectation(gathered, lambda v: jnp.tensordot(v, starts, axes=([axis], [0]), precision=_HIGHEST))
+    out = _expectation(
+        gathered, starts, lambda v, s: jnp.tensordot(v, s, axes=([axis], [0]), precision=_HIGHEST)
+    )
     return out.astype(a.dtype)
 
 

@@ -251,6 +251,9 @@ def test_one_hot_indexing_is_exact_next_to_infinite_and_nan_entries():
         # d/da is the weight, also at a selected non-finite entry; d/d dist is a where finite
         np.testing.assert_array_equal(jax.grad(lambda a, i=i: so.take(a, eye[i]))(a), eye[i])
         np.testing.assert_array_equal(jax.grad(lambda d: so.take(a, d))(eye[i]), [1.0, 0.0, 3.0, 0.0, 0.0])
+        np.testing.assert_array_equal(jax.jacfwd(lambda d: so.take(a, d))(eye[i]), [1.0, 0.0, 3.0, 0.0, 0.0])
+        h = jax.hessian(lambda d: so.take(a, d) ** 2)(eye[i])  # 2 (a a^T) on the finite entries
+        np.testing.assert_array_equal(h, 2 * np.outer([1.0, 0.0, 3.0, 0.0, 0.0], [1.0, 0.0, 3.0, 0.0, 0.0]))
     mixed = jnp.array([[0.0, 0.5, 0.5, 0.0, 0.0], [0.0, 0.5, 0.0, 0.5, 0.0], [0.5, 0.0, 0.5, 0.0, 0.0]])
     np.testing.assert_array_equal(so.take(a, mixed), [inf, nan, 2.0])
     logp = jnp.log(jnp.array([[0.5, 0.5, 0.0], [0.0, 0.2, 0.8]]))
