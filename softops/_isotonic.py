@@ -18,7 +18,10 @@ of the junction and the block right of it are pooled while they violate,
 absorbing further neighbours on either side as needed. A level costs O(n)
 work plus one loop step per block absorbed at its busiest junction, so the
 whole solve is O(n log n) work and O(n) memory with ``log2 n`` levels. No
-tolerance is involved: every loop stops when no violator is left.
+tolerance is involved: every loop stops when no violator is left. (Levels
+share XLA loops to keep compilation short, so a loop step runs on the lanes
+of its group's first level: at most 4x the level's own junctions, or ``FEW``
+lanes, a constant; the bound stands.)
 
 The lowest levels, segments of up to ``BASE`` positions, are solved without
 a loop: position ``k`` starts a block exactly when every mean of ``y`` over a
