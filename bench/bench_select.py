@@ -13,12 +13,12 @@ import softops as so
 SHAPES = ((128, 1000), (1, 100000))
 
 
-def _info(name, fn, hard, args, hard_name):
+def _info(name, fn, hard, args, hard_name, group):
     """The same operator against its hard jnp form, for information: a soft
     operator does O(n) work where a gather does O(1), and the hard forms'
     gradients with respect to the soft input are identically 0, so there is no
     parity to aim for (the row above times the soft formula written by hand)."""
-    return Case(f"{name} vs hard (info)", fn, hard, args, hard_name, float("inf"), "select")
+    return Case(f"{name} vs hard (info)", fn, hard, args, hard_name, float("inf"), group)
 
 
 def cases() -> list[Case]:
@@ -56,6 +56,7 @@ def cases() -> list[Case]:
                 lambda a, b: jnp.equal(a, b).astype(a.dtype) + 0 * a,
                 (a, b),
                 "jnp.equal",
+                "compare",
             ),
             Case(
                 f"where {tag}",
@@ -72,6 +73,7 @@ def cases() -> list[Case]:
                 lambda p, a, b: jnp.where(p > 0.5, a, b),
                 (p, a, b),
                 "jnp.where",
+                "select",
             ),
             Case(
                 f"all(product) {tag}",
@@ -106,6 +108,7 @@ def cases() -> list[Case]:
                 lambda a, d, idx=idx: jnp.take_along_axis(a, idx, axis=-1),
                 (a, dist),
                 "jnp.take_along_axis",
+                "select",
             ),
         ]
     return out

@@ -763,7 +763,8 @@ def clip(
         t = capped(t)  # (t = inf: see capped)
         h = hard(x, lo, hi)
         # (on x == lower == upper the relaxation is the constant bound: d/dt = 0)
-        at_lo, at_hi = (x == lo) & (lo != hi), (x == hi) & (lo != hi)
+        apart = lo != hi
+        at_lo, at_hi = (x == lo) & apart, (x == hi) & apart
         outer = jnp.where(at_lo, plus_t(h, t, fam.s0), jnp.where(at_hi, plus_t(h, t, -fam.s0), h))
         if fam.name in LIGHT_TAIL_MODES:
             return _soft_clip_light(fam, x, lo, hi, t, outer, finite_bounds)

@@ -38,11 +38,6 @@ def _check_mode(mode, op):
     return _checks.mode(mode, tuple(_MODES), op)
 
 
-def _safe_den(x):
-    """``x`` where it is non-zero, 1 elsewhere (the inner half of a double where)."""
-    return jnp.where(x == 0, jnp.ones((), x.dtype), x)
-
-
 def _pole_den(x):
     """``x`` where it is non-zero, ``inf`` elsewhere: ``c / _pole_den(x)`` is
     ``c / x`` with 0 at the pole in one select, and its derivative
@@ -298,12 +293,12 @@ def _div_hard_jvp(primals, tangents):
     pole = b == 0
     # the one division; -a / b^2 is then -(a * (1 / b)) * (1 / b), never
     # a / (b * b), which overflows (b ~ 2e19 in float32) where the result does not
-    inv = 1.0 / _safe_den(b)
+    inv = 1.0 / _pole_den(b)  # (0 at the pole)
     zero = jnp.zeros((), b.dtype)
     # (symbolic zeros: a quotient differentiated in b alone, 1 / x, takes no
     # coefficient for a, which XLA cannot drop as 0 * (1 / b))
     return _div_hard(a, b), tangent(
-        (da, lambda d: jnp.where(pole, zero, inv) * d),
+        (da, lambda d: inv * d),
         (db, lambda d: jnp.where(pole, zero, -(a * inv) * inv) * d),
     )
 
@@ -407,12 +402,12 @@ def _tikhonov_jvp(primals, tangents):
     near, u, an, r = _tikhonov_parts(a, b, t)
     zero = jnp.zeros((), b.dtype)
     pole = b == 0  # used only in the far field, where b == 0 means t is not usable
-    w = 1.0 / jnp.where(near, 1.0 + u * u, _safe_den(b))  # 1 / b in the far field
+    w = 1.0 / jnp.where(near, 1.0 + u * u, _pole_den(b))  # 1 / b in the far field (0 at the pole)
 
     def over_t2(v):
         return scale(scale(v, t, r), t, r)
 
-    ga = jnp.where(near, scale(u * w, t, r), jnp.where(pole, zero, w))
+    ga = jnp.where(near, scale(u * w, t, r), w)
     gb = jnp.where(near, over_t2(an * (w * (1.0 - u * u) * w)), jnp.where(pole, zero, -(a * w) * w))
     gt = jnp.where(near, -2.0 * over_t2(an * (u * w * w)), zero)
     return _tikhonov(a, b, t), tangent((da, lambda d: ga * d), (db, lambda d: gb * d), (dt, lambda d: gt * d))
