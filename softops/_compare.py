@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from softops import _checks
-from softops._families import FLAT_STEPS, LIGHT_TAIL_STEPS, STEP_MODES, family, probability
+from softops._families import FLAT_STEPS, PER_TEMPERATURE_STEPS, STEP_MODES, family, probability
 from softops._mechanism import far_tail, finish, prepare, relax, relax_saturated, scale_to_bound, scaled
 from softops._registry import Kink, OperatorInfo, register
 
@@ -53,7 +53,7 @@ def _compare(op, a, b, temperature, mode, straight_through, hard_fn, soft_fn, ta
         outer = hard(a, b) + weight * far_tail(fam.tail_coef, z, t)
         # On a tie every t > 0 gives the relaxation's value there (1/2 for greater).
         outer = jnp.where((a == b) & (t > 0), soft_fn(fam, jnp.zeros((), a.dtype)), outer)
-        if fam.name in LIGHT_TAIL_STEPS:
+        if fam.name in PER_TEMPERATURE_STEPS:
             # Kernels that are exactly 0 or 1 at the saturation bound: no band per
             # element, only the lanes with a NaN difference (NaN inputs, a tie of
             # two infinities) keep the hard answer. (No clamp where the kernel
@@ -375,7 +375,7 @@ def not_equal(
         mode,
         straight_through,
         jnp.not_equal,
-        lambda fam, u: probability(4.0 * jnp.square(fam.odd(u))),
+        lambda fam, u: probability(jnp.square(fam.sign(u))),
         (-4.0, True),
     )
 

@@ -13,10 +13,10 @@ from jax import lax
 
 from softops import _checks
 from softops._families import (
-    EXACT_ODD_STEPS,
+    ALGEBRAIC_FAR,
     FLAT_STEPS,
-    LIGHT_TAIL_MODES,
-    LIGHT_TAIL_STEPS,
+    PER_TEMPERATURE_MODES,
+    PER_TEMPERATURE_STEPS,
     RESIDUAL_EVERYWHERE,
     SMOOTH_MODES,
     STEP_MODES,
@@ -26,6 +26,7 @@ from softops._families import (
 from softops._mechanism import (
     band,
     capped,
+    clamped,
     far_tail,
     finish,
     plus_t,
@@ -183,7 +184,7 @@ def relu(
         # max(x, 0) + t * tail(-|x| / t): the kink in x itself, so d/dt is the
         # residual's own derivative (t * max(x / t, 0) would cancel in d/dt).
         # (the kink's tie rule, 1/2, is the residual's: see _KINK)
-        if fam.name in LIGHT_TAIL_MODES:
+        if fam.name in PER_TEMPERATURE_MODES:
             to_bound = scale_to_bound(fam.name, RESIDUAL_EVERYWHERE)
 
             def light(t, r):
@@ -277,7 +278,10 @@ def abs(  # noqa: A001 - mirrors jnp.abs
     def soft(x, t):
         t = capped(t)  # (t = inf: see capped)
         hard = _abs_hard(x, c)
-        outer = jnp.where(x == 0, hard, hard - 2.0 * fam.s0 * t)
+        # (below the smallest usable temperature; |x| < 2 S(0) t there would go negative)
+        outer = jnp.where(x == 0, hard, jnp.maximum(hard - 2.0 * fam.s0 * t, jnp.zeros((), x.dtype)))
+        if fam.name == "algebraic":
+            return relax_saturated(t, lambda t, r: _abs_algebraic(x, t, r), outer)
 
         # |x| as 2 max(x, 0) - x (derivative 0 at 0), plus the smoothing in units of t.
         def kernel(x, t, r):
@@ -287,6 +291,36 @@ def abs(  # noqa: A001 - mirrors jnp.abs
         return relax(x, t, (x,), kernel, outer)
 
     return finish(lambda x: _abs_hard(x, c), soft, (x, t), straight_through, dtype, op="abs")
+
+
+def _abs_algebraic_parts(x, t, r):
+    # (beyond ALGEBRAIC_FAR the factor below is 1 to working precision: its
+    # relative correction t / |x| is under 1e-18)
+    u = clamped(x, t, r, ALGEBRAIC_FAR)
+    return u, jnp.sqrt(1.0 + u * u)
+
+
+@jax.custom_jvp
+def _abs_algebraic(x, t, r):
+    """``sqrt(x^2 + t^2) - t`` as ``|x| a / (h + 1)``, ``a = |x / t|``,
+    ``h = sqrt(1 + a^2)``: no cancellation near 0 (``h - 1`` would lose all
+    digits for ``|x| < sqrt(eps) t``) and no overflow far away, where the clamp
+    of ``a`` to ``ALGEBRAIC_FAR`` leaves the factor at exactly 1, so an infinite
+    ``x / t`` (a huge ``x`` or a tiny ``t``) gives ``|x|``."""
+    u, h = _abs_algebraic_parts(x, t, r)
+    return jnp.abs(x) * (jnp.abs(u) / (h + 1.0))
+
+
+def _abs_algebraic_jvp(primals, tangents):
+    # d/dx = u / h (the algebraic sign), d/dt = 1 / h - 1 = -u^2 / (h (h + 1))
+    (x, t, r), (dx, dt, _) = primals, tangents
+    u, h = _abs_algebraic_parts(x, t, r)
+    return _abs_algebraic(x, t, r), tangent(
+        (dx, lambda d: (u / h) * d), (dt, lambda d: -(u * u) / (h * (h + 1.0)) * d)
+    )
+
+
+_abs_algebraic.defjvp(_abs_algebraic_jvp, symbolic_zeros=True)
 
 
 @jax.custom_jvp
@@ -380,7 +414,7 @@ def heaviside(
         mid = jnp.where(t > 0, jnp.asarray(0.5, x.dtype), jnp.asarray(h0, x.dtype))
         step = _jump(jnp.where(x < 0, zero, jnp.where(x > 0, one, jnp.where(x == 0, mid, x))))  # NaN stays
         outer = step - far_tail(fam.tail_coef, x, t)
-        if fam.name in LIGHT_TAIL_STEPS:
+        if fam.name in PER_TEMPERATURE_STEPS:
             to_bound = scale_to_bound(fam.name, FLAT_STEPS)
             return relax_saturated(t, lambda t, r: fam.cdf(to_bound(x, t, r)), outer)
         return relax(x, t, (x,), lambda x, t, r: fam.cdf(scale(x, t, r)), outer)
@@ -435,10 +469,10 @@ def sign(
 
     def soft(x, t):
         outer = hard(x) - 2.0 * far_tail(fam.tail_coef, x, t)
-        if fam.name in EXACT_ODD_STEPS:
+        if fam.name in PER_TEMPERATURE_STEPS:
             to_bound = scale_to_bound(fam.name, FLAT_STEPS)
-            return relax_saturated(t, lambda t, r: 2.0 * fam.odd(to_bound(x, t, r)), outer)
-        return relax(x, t, (x,), lambda x, t, r: 2.0 * fam.odd(scale(x, t, r)), outer)
+            return relax_saturated(t, lambda t, r: fam.sign(to_bound(x, t, r)), outer)
+        return relax(x, t, (x,), lambda x, t, r: fam.sign(scale(x, t, r)), outer)
 
     return finish(hard, soft, (x, t), straight_through, dtype, op="sign")
 
@@ -506,7 +540,7 @@ def _extreme2(op, a, b, temperature, mode, straight_through, subgradient, sgn, n
         t = capped(t)  # (t = inf: see capped)
         h = _max_hard(sgn * a, sgn * b, lam)
         outer = jnp.where(a == b, plus_t(h, t, fam.s0), h)
-        if fam.name in LIGHT_TAIL_MODES:
+        if fam.name in PER_TEMPERATURE_MODES:
             p, q = sgn * a, sgn * b
             d, odd = p - q, None
             if not finite_operand:
@@ -766,7 +800,7 @@ def clip(
         apart = lo != hi
         at_lo, at_hi = (x == lo) & apart, (x == hi) & apart
         outer = jnp.where(at_lo, plus_t(h, t, fam.s0), jnp.where(at_hi, plus_t(h, t, -fam.s0), h))
-        if fam.name in LIGHT_TAIL_MODES:
+        if fam.name in PER_TEMPERATURE_MODES:
             return _soft_clip_light(fam, x, lo, hi, t, outer, finite_bounds)
         z = jnp.minimum(jnp.abs(x - lo), jnp.abs(x - hi))
         # Only x is masked: the bounds and the band come from the closure, per
@@ -791,10 +825,11 @@ def clip(
 
 
 def _soft_clip_light(fam, x, lo, hi, t, outer, finite_bounds):
-    """clip's relaxation for a family whose residual is exactly 0 at the
-    saturation bound (:data:`LIGHT_TAIL_MODES`): each distance is scaled and
-    clamped to ``[-L, L]`` in units of ``t``, so an edge beyond the band adds
-    exactly 0 (with zero derivatives), and the branch is chosen per
+    """clip's relaxation in the :data:`PER_TEMPERATURE_MODES`: each distance is
+    scaled, and clamped to ``[-L, L]`` in units of ``t`` where the residual is
+    exactly 0 there (gaussian) or left to take an infinite distance as its
+    limit (the others), so an edge beyond the band adds exactly 0 (with zero
+    derivatives) or its exact far tail (algebraic), and the branch is chosen per
     temperature: ``outer`` (the hard clip plus its first-order term) only below
     the smallest usable temperature, ``t = 0`` included."""
     d_lo, d_hi, odd = x - lo, x - hi, None

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
+from jax import lax
 from jax.scipy.special import ndtr
 
 Kernel = Callable[[jax.Array], jax.Array]
@@ -56,6 +57,10 @@ class Family:
     kink and the lower tail of the step, computed together (they share an
     exp, a sqrt or an ndtr). :func:`residual` and its derivative use it;
     ``None`` where ``tail`` is."""
+    sign: Kernel | None = None
+    """``2 * odd(u)``, the relaxed sign, differentiated as ``2 * pdf``; written
+    directly where the factor 2 cancels a constant of ``odd`` (XLA does not
+    fold ``2 * (0.5 * v)``, a multiply per element)."""
 
 
 def probability(p: jax.Array) -> jax.Array:
@@ -90,11 +95,21 @@ def _logistic_tail(v):
 
 
 # --- algebraic: built on sqrt(u^2 + 1) ----------------------------------------------
-# |u| <= the saturation bound (1e6 in float32, 1e12 in float64) wherever these
-# kernels are evaluated, or below 1e18 (the staircases' |r / t| <= 1 / (2 t)),
-# so sqrt(1 + u^2) cannot overflow and needs no hypot.
+# Evaluated at every u, infinite ones included: sqrt(1 + u^2) overflows to inf
+# beyond |u| ~ 1.8e19 in float32, and each kernel below then takes its limit
+# (the tails 1 / (h + |u|) and 1 / (h (h + |u|)) are 0, the cdf 0 or 1). The
+# kernels that would form inf / inf (the sign, the density's derivatives) clamp u to
+# ALGEBRAIC_FAR first, where they have reached their limit to working precision.
+ALGEBRAIC_FAR = 1e18
+
+
 def _algebraic_h(u):
     return jnp.sqrt(1.0 + u * u)
+
+
+def _far_clamped(u):
+    far = jnp.asarray(ALGEBRAIC_FAR, u.dtype)
+    return lax.clamp(-far, u, far)
 
 
 @jax.custom_jvp
@@ -105,7 +120,12 @@ def _algebraic_cdf(u):
     return jnp.where(u < 0, q, 1.0 - q)
 
 
-_algebraic_cdf.defjvps(lambda g, ans, u: 0.5 / _algebraic_h(u) ** 3 * g)
+def _algebraic_pdf(u):
+    # (|u| clamped: the derivatives of 1 / h^3 form u / h, NaN at an infinite u)
+    return 0.5 / _algebraic_h(jnp.minimum(jnp.abs(u), ALGEBRAIC_FAR)) ** 3
+
+
+_algebraic_cdf.defjvps(lambda g, ans, u: _algebraic_pdf(u) * g)
 
 
 def _algebraic_tail(v):
@@ -229,7 +249,7 @@ def _clip1(u):
 
 _ODD = {
     "logistic": lambda u: 0.5 * jnp.tanh(0.5 * u),
-    "algebraic": lambda u: 0.5 * u / _algebraic_h(u),
+    "algebraic": lambda u: 0.5 * u / _algebraic_h(u),  # (finite u only: the staircases)
     "gaussian": lambda u: 0.5 * jax.scipy.special.erf(u * (1.0 / math.sqrt(2.0))),
     "ramp": lambda u: 0.5 * _clip1(u),
     "cubic": lambda u: 0.25 * _clip1(u) * (3.0 - jnp.square(_clip1(u))),
@@ -239,6 +259,11 @@ _ODD = {
     "triangular": lambda u: (lambda w: w - 0.5 * w * jnp.abs(w))(_clip1(u)),
 }
 _ODD["boxcar"] = _ODD["ramp"]
+# 2 * odd, where it is simpler than doubling odd (the others double it).
+_SIGN = {
+    "logistic": lambda u: jnp.tanh(0.5 * u),
+    "algebraic": lambda u: (lambda w: w / _algebraic_h(w))(_far_clamped(u)),
+}
 
 
 def _band(u, inner):
@@ -259,7 +284,7 @@ def _logistic_pdf(u):
 # ``|u| / t``.
 _PDF = {
     "logistic": _logistic_pdf,
-    "algebraic": lambda u: 0.5 / _algebraic_h(u) ** 3,
+    "algebraic": _algebraic_pdf,
     "gaussian": lambda u: _INV_SQRT_2PI * jnp.exp(-0.5 * u * u),
     "ramp": lambda u: _band(u, lambda w: jnp.full_like(w, 0.5)),
     "cubic": lambda u: _band(u, lambda w: 0.75 * (1.0 + w) * (1.0 - w)),
@@ -310,11 +335,18 @@ def _step(f: Family) -> Kernel:
     return _at_most_one(cdf) if f.name in _AT_MOST_ONE else _unit_interval(cdf)
 
 
+def _sign(f: Family) -> Kernel:
+    """``2 * odd``, differentiated as ``2 * pdf``."""
+    odd, pdf = f.odd, _PDF[f.name]
+    return _with_density(_SIGN.get(f.name, lambda u: 2.0 * odd(u)), lambda u: 2.0 * pdf(u))
+
+
 FAMILIES: dict[str, Family] = {
     f.name: dataclasses.replace(
         f,
         cdf=_step(f),
         odd=_with_density(f.odd, _PDF[f.name]),
+        sign=_sign(f),
         lower=_LOWER.get(f.name),
     )
     for f in (
@@ -433,25 +465,26 @@ STEP_MODES: tuple[str, ...] = SMOOTH_MODES + SURROGATE_MODES
 #: there): a relaxation built on them can clamp ``x / t`` to ``L`` and land on
 #: its hard value without choosing a branch per element.
 LIGHT_TAIL_MODES: tuple[str, ...] = ("logistic", "gaussian", "ramp", "cubic", "quintic")
-#: Light-tailed modes whose residual ``tail(-|u|)`` takes an infinite argument
-#: as its limit, 0 (gaussian's ``a * ndtr(-a)`` is ``inf * 0`` there): a
-#: relu-like kernel on them scales without clamping
+#: Modes whose residual ``tail(-|u|)`` takes an infinite argument as its limit,
+#: 0, with every derivative (not gaussian: its ``a * ndtr(-a)`` is ``inf * 0``
+#: there): a relu-like kernel on them scales without clamping
 #: (:func:`softops._mechanism.scale_flat`).
-RESIDUAL_EVERYWHERE: tuple[str, ...] = ("logistic", "ramp", "cubic", "quintic")
+RESIDUAL_EVERYWHERE: tuple[str, ...] = ("logistic", "algebraic", "ramp", "cubic", "quintic")
+#: Modes in which a relu-like relaxation chooses its branch per temperature, not
+#: per element (:func:`softops._mechanism.relax_saturated`): the light tails,
+#: whose scaled distance can be clamped to ``L``, and the algebraic one, exact
+#: at every distance.
+PER_TEMPERATURE_MODES: tuple[str, ...] = LIGHT_TAIL_MODES + ("algebraic",)
 #: Step modes whose ``cdf`` is exactly 0 and 1 (and ``odd`` exactly -1/2 and
 #: 1/2) at ``u = -L`` and ``L``.
 LIGHT_TAIL_STEPS: tuple[str, ...] = LIGHT_TAIL_MODES + ("triangular", "boxcar")
-#: Step modes whose odd part alone is exactly -1/2 and 1/2 at ``u = -L`` and
-#: ``L``: the light-tailed ones and the algebraic ``u / (2 sqrt(1 + u^2))``,
-#: which rounds to 1/2 there (``1 + L^2`` rounds to ``L^2``), though its cdf's
-#: lower tail ``1 / (4 L^2)`` is not 0. A relaxation built on ``odd`` alone
-#: (``sign``) can clamp ``x / t`` to ``L`` in these modes.
-EXACT_ODD_STEPS: tuple[str, ...] = LIGHT_TAIL_STEPS + ("algebraic",)
-#: Light-tailed step modes whose cdf, odd part and density take an infinite
-#: argument as their limit, with every derivative (the gaussian density's
-#: derivative ``-u phi(u)`` is ``inf * 0`` there): a step built on them scales
-#: without clamping (:func:`softops._mechanism.scale_flat`).
-FLAT_STEPS: tuple[str, ...] = ("logistic", "ramp", "cubic", "quintic", "triangular", "boxcar")
+#: Step modes whose cdf, odd part and density take an infinite argument as
+#: their limit, with every derivative (the gaussian density's derivative
+#: ``-u phi(u)`` is ``inf * 0`` there): a step built on them scales without
+#: clamping (:func:`softops._mechanism.scale_flat`).
+FLAT_STEPS: tuple[str, ...] = ("logistic", "algebraic", "ramp", "cubic", "quintic", "triangular", "boxcar")
+#: Step modes in which a step-like relaxation chooses its branch per temperature.
+PER_TEMPERATURE_STEPS: tuple[str, ...] = LIGHT_TAIL_STEPS + ("algebraic",)
 
 
 def family(name: str) -> Family:

@@ -331,24 +331,31 @@ def scale_to_bound(
     return scale_flat if mode in flat else saturate
 
 
-@jax.custom_jvp
-def saturate(d: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:
-    """``d / t`` (given ``r``, its :class:`Reciprocal`) clamped to the saturation
-    bound ``[-L, L]``, for kernels that are exactly flat beyond it.
+@functools.partial(jax.custom_jvp, nondiff_argnums=(3,))
+def clamped(d: jax.Array, t: jax.Array, r: Reciprocal, bound: float) -> jax.Array:
+    """``d / t`` (given ``r``, its :class:`Reciprocal`) clamped to ``[-bound, bound]``
+    (``bound`` at least the saturation bound ``L``).
 
-    Unlike :func:`scaled` it needs no per-element band: it is safe at every
-    ``d``, infinite ones included, and every temperature above the smallest
-    usable one. Its derivatives are 0 outside the bound and are formed from the
-    clamped value inside, so a lane whose ``d / t`` overflows contributes exact
-    zeros in reverse mode too (jax's rule for ``clamp(d * r)`` would multiply a
-    zero cotangent by that infinite ``d / t``).
+    Safe at every ``d``, infinite ones included, and every temperature above
+    the smallest usable one. Its derivatives are 0 beyond ``L`` (where every
+    kernel is flat to working precision, and powers of ``d / t`` and ``1 / t``
+    in higher derivatives would overflow) and are formed from in-bound values
+    inside, so a lane whose ``d / t`` overflows contributes exact zeros in
+    reverse mode too (jax's rule for ``clamp(d * r)`` would multiply a zero
+    cotangent by that infinite ``d / t``).
     """
-    bound = jnp.asarray(saturation(d.dtype), d.dtype)
-    return lax.clamp(-bound, scale(d, t, r), bound)
+    b = jnp.asarray(bound, d.dtype)
+    return lax.clamp(-b, scale(d, t, r), b)
+
+
+def saturate(d: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:
+    """:func:`clamped` to the saturation bound ``[-L, L]``, for kernels that are
+    exactly flat beyond it: unlike :func:`scaled` it needs no per-element band."""
+    return clamped(d, t, r, saturation(d.dtype))
 
 
 def _flat_beyond_bound(fn):
-    """The JVP rule of :func:`saturate` and :func:`scale_flat`: ``scale``'s,
+    """The JVP rule of :func:`clamped` and :func:`scale_flat`: ``scale``'s,
     masked to 0 beyond the saturation bound."""
 
     def rule(primals, tangents):
@@ -367,7 +374,11 @@ def _flat_beyond_bound(fn):
     return rule
 
 
-saturate.defjvp(_flat_beyond_bound(saturate), symbolic_zeros=True)
+def _clamped_jvp(bound, primals, tangents):
+    return _flat_beyond_bound(lambda d, t, r: clamped(d, t, r, bound))(primals, tangents)
+
+
+clamped.defjvp(_clamped_jvp, symbolic_zeros=True)
 
 
 @jax.custom_jvp

@@ -7,7 +7,7 @@ import pytest
 from jax.experimental import checkify
 
 import softops as so
-from softops._families import SMOOTH_MODES
+from softops._families import SMOOTH_MODES, family
 
 X = jnp.linspace(-4.0, 4.0, 81)
 EXTREME_T = (0.0, 1e-30, 1e-3, 1.0, 1e30)
@@ -287,7 +287,7 @@ def test_relu_temperature_derivative_is_accurate_far_above_the_kink():
 LIGHT_MODES = ["logistic", "gaussian", "ramp", "cubic", "quintic"]
 
 
-@pytest.mark.parametrize("mode", LIGHT_MODES)
+@pytest.mark.parametrize("mode", [*LIGHT_MODES, "algebraic"])
 def test_saturated_lanes_have_exact_values_and_zero_derivatives(mode):
     """Where x / t overflows (infinite inputs, the largest floats, tiny
     temperatures) the relaxation sits on its hard value and every derivative,
@@ -505,3 +505,55 @@ def test_soft_abs_is_never_negative_and_keeps_its_curvature():
             want = h(x[:3].astype(jnp.float64))
             np.testing.assert_allclose(h(x[:3]), want, rtol=1e-5, err_msg=mode)
             assert float(jnp.min(want)) > 0.1, mode  # the curvature near 0 is not lost to the floor
+
+
+def test_algebraic_abs_is_accurate_near_zero_and_far_away():
+    """sqrt(x^2 + t^2) - t as |x| a / (h + 1): float32 values within a few ULPs
+    of float64 for |x| / t from 1e-6 (where h - 1 rounds to 0) to overflow, and
+    both derivatives with it."""
+    xs = np.array([1e-6, -1e-4, 1e-2, -1.0, 3.0, 1e4, -1e8, 3e38], np.float64)
+    for t in (1e-3, 1.0, 1e10):
+        ref = xs * xs / (np.sqrt(xs * xs + t * t) + t)
+        x32, t32 = jnp.asarray(xs, jnp.float32), jnp.float32(t)
+        f = lambda x, t: so.abs(x, temperature=t, mode="algebraic")
+        np.testing.assert_allclose(f(x32, t32), ref, rtol=1e-6, err_msg=f"t={t}")
+        dx = jax.vmap(jax.grad(f), (0, None))(x32, t32)
+        dt = jax.vmap(jax.grad(f, argnums=1), (0, None))(x32, t32)
+        np.testing.assert_allclose(dx, xs / np.sqrt(xs * xs + t * t), rtol=1e-6, err_msg=f"d/dx t={t}")
+        h = np.sqrt(1.0 + (xs / t) ** 2)
+        np.testing.assert_allclose(dt, -((xs / t) ** 2) / (h * (h + 1.0)), rtol=1e-5, err_msg=f"d/dt t={t}")
+
+
+def test_abs_below_the_smallest_temperature_is_never_negative():
+    """Below the smallest usable temperature abs takes its far-field form
+    |x| - 2 S(0) t, floored at 0 for |x| under 2 S(0) t."""
+    x = jnp.array([1e-30, -1e-25, 0.0, 2.0], jnp.float32)
+    for mode in SMOOTH_MODES:
+        for t in (1e-18, 1e-25):
+            v = so.abs(x, temperature=jnp.float32(t), mode=mode)
+            far = np.abs(np.asarray(x, np.float64)) - 2.0 * family(mode).s0 * float(np.float32(t))
+            np.testing.assert_allclose(v, np.maximum(far, 0.0), rtol=1e-6, atol=1e-32, err_msg=mode)
+            assert float(v[2]) == 0.0, mode
+            assert float(v[3]) == 2.0, mode
+
+
+def test_algebraic_far_tails_are_exact_beyond_the_saturation_bound():
+    """The algebraic relaxations keep their heavy tails, 1 / (4 |u|) for the
+    relu-like ones and 1 / (4 u^2) for the step, far beyond the band
+    |x| <= L t where other modes are flat (L = 1e6 in float32), up to where
+    u^2 overflows (beyond, the relu-like tail is 0, under 1.4e-20)."""
+    assert float(so.relu(jnp.float32(-1e30), mode="algebraic")) == 0.0
+    u = np.array([-1e7, -1e9, -1e15, -1e19], np.float64)
+    s = 0.5 / (np.sqrt(1.0 + u * u) - u)  # (u + sqrt(1 + u^2)) / 2 without cancellation
+    x = jnp.asarray(u, jnp.float32)
+    np.testing.assert_allclose(so.relu(x, mode="algebraic"), s, rtol=1e-6)
+    np.testing.assert_allclose(so.maximum(x, 0.0, mode="algebraic"), s, rtol=1e-6)
+    np.testing.assert_allclose(so.minimum(-x, 0.0, mode="algebraic"), -s, rtol=1e-6)
+    # (1 / (4 u^2) is subnormal at u = -1e19, flushed to 0)
+    step = so.heaviside(x, mode="algebraic")
+    np.testing.assert_allclose(step, s / np.sqrt(1.0 + u * u), rtol=1e-6, atol=1e-37)
+    # clip(x, 0, 1): the difference of its edges' tails, ~1 / (4 u^2), to the
+    # absolute accuracy of the tails themselves (~eps / (4 |u|))
+    np.testing.assert_allclose(
+        so.clip(x, 0.0, 1.0, mode="algebraic"), s - 0.5 / (np.sqrt(1.0 + (u - 1) ** 2) - (u - 1)), atol=1e-14
+    )
