@@ -2,7 +2,8 @@
 
 Each module defines ``cases() -> list[Case]``. For every case the harness times,
 under ``jax.jit`` and after a warm-up, the forward pass and the forward+gradient
-pass (gradient of a fixed weighted sum of the floating outputs w.r.t. the first argument) of
+pass (gradient of a fixed weighted sum of the floating outputs w.r.t. the first argument,
+the weights passed in as an argument) of
 the softops function and of its baseline, and prints the ratio.
 """
 
@@ -51,25 +52,39 @@ def _cotangent(shape) -> np.ndarray:
     return np.random.default_rng(0).uniform(0.5, 1.5, size=shape).astype(np.float32)
 
 
-def _scalar(fn):
-    def f(*args):
-        out = fn(*args)
-        leaves = [x for x in jax.tree_util.tree_leaves(out) if jnp.issubdtype(x.dtype, jnp.floating)]
-        return sum(jnp.sum(x.astype(jnp.float32) * _cotangent(x.shape)) for x in leaves)
-
-    return f
+def _floating(out):
+    return [x for x in jax.tree_util.tree_leaves(out) if jnp.issubdtype(x.dtype, jnp.floating)]
 
 
-def _measure(fns: Sequence[Callable[..., Any]], args: Sequence[Any], repeats: int, min_time: float):
-    """Median seconds per call of each already-jitted function, calling them in turn
-    (ours, baseline, ours, ...) so that drifts in machine load hit all alike."""
-    for fn in fns:
+def _with_gradient(fn, args):
+    """``(g, args')``: ``g(*args')`` is the gradient of ``sum(w * fn(*args))``
+    with respect to ``args[0]``. The weights are passed in as an argument, not
+    closed over: as constants, XLA would constant-fold whatever part of the
+    backward pass depends on them alone (the whole gradient of a linear
+    operator such as the average pool)."""
+    weights = [jnp.asarray(_cotangent(x.shape)) for x in _floating(jax.eval_shape(fn, *args))]
+
+    def g(weights, *args):
+        def scalar(x0):
+            leaves = _floating(fn(x0, *args[1:]))
+            return sum(jnp.sum(x.astype(jnp.float32) * w) for x, w in zip(leaves, weights, strict=True))
+
+        return jax.grad(scalar)(args[0])
+
+    return g, (weights, *args)
+
+
+def _measure(calls: Sequence[tuple[Callable[..., Any], Sequence[Any]]], repeats: int, min_time: float):
+    """Median seconds per call of each already-jitted ``(function, arguments)``
+    pair, calling them in turn (ours, baseline, ours, ...) so that drifts in
+    machine load hit all alike."""
+    for fn, args in calls:
         jax.block_until_ready(fn(*args))  # compile + warm up
         jax.block_until_ready(fn(*args))
-    times: list[list[float]] = [[] for _ in fns]
+    times: list[list[float]] = [[] for _ in calls]
     start = time.perf_counter()
-    while len(times[0]) < repeats or time.perf_counter() - start < min_time * len(fns):
-        for fn, ts in zip(fns, times, strict=True):
+    while len(times[0]) < repeats or time.perf_counter() - start < min_time * len(calls):
+        for (fn, args), ts in zip(calls, times, strict=True):
             t0 = time.perf_counter()
             jax.block_until_ready(fn(*args))
             ts.append(time.perf_counter() - t0)
@@ -80,7 +95,7 @@ def _measure(fns: Sequence[Callable[..., Any]], args: Sequence[Any], repeats: in
 
 def timeit(fn: Callable[..., Any], args: Sequence[Any], repeats: int = 20, min_time: float = 0.2) -> float:
     """Median seconds per call of an already-jitted ``fn``; blocks on results."""
-    return _measure([fn], args, repeats, min_time)[0]
+    return _measure([(fn, args)], repeats, min_time)[0]
 
 
 @contextlib.contextmanager
@@ -114,14 +129,22 @@ def run_case(case: Case, quick: bool = False) -> dict[str, Any]:
         "baseline": case.baseline_name,
         "target": case.target,
     }
-    for label, wrap in (("fwd", lambda f: f), ("grad", lambda f: jax.grad(_scalar(f)))):
+    for label in ("fwd", "grad"):
         if label == "grad" and not case.grad:
             continue
+
+        def timed(f, label=label):
+            """``f`` (or its gradient) jitted, with its arguments."""
+            if label == "fwd":
+                return jax.jit(f), tuple(case.args)
+            g, args = _with_gradient(f, case.args)
+            return jax.jit(g), args
+
         if label == "grad" and case.grad_baseline is not None:
-            baseline = jax.jit(case.grad_baseline)
+            baseline = (jax.jit(case.grad_baseline), tuple(case.args))
         else:
-            baseline = jax.jit(wrap(case.baseline))
-        ours, base = _measure([jax.jit(wrap(case.fn)), baseline], case.args, reps, min_time)
+            baseline = timed(case.baseline)
+        ours, base = _measure([timed(case.fn), baseline], reps, min_time)
         row[f"{label}_us"] = ours * 1e6
         row[f"{label}_ratio"] = ours / base
         for other, impl in case.extra.items():
@@ -132,7 +155,7 @@ def run_case(case: Case, quick: bool = False) -> dict[str, Any]:
                 # Other libraries can be orders of magnitude slower: a few calls suffice.
                 with _quiet_callbacks():
                     reps_x, min_x = (case.extra_reps, min_time) if case.extra_reps > 3 else (3, 0.0)
-                    row[f"{label}_{other}"] = timeit(jax.jit(wrap(impl)), case.args, reps_x, min_x) / base
+                    row[f"{label}_{other}"] = _measure([timed(impl)], reps_x, min_x)[0] / base
             except Exception as err:  # another library failing is reported, not fatal
                 row[f"{label}_{other}"] = f"failed: {type(err).__name__} ({_reason(err)})"
     return row
