@@ -282,6 +282,8 @@ def abs(  # noqa: A001 - mirrors jnp.abs
         outer = jnp.where(x == 0, hard, jnp.maximum(hard - 2.0 * fam.s0 * t, jnp.zeros((), x.dtype)))
         if fam.name == "algebraic":
             return relax_saturated(t, lambda t, r: _abs_algebraic(x, t, r), outer)
+        if fam.name in _ABS_POLY:
+            return relax_saturated(t, lambda t, r: _abs_compact(_ABS_POLY[fam.name], fam.s0, x, t, r), outer)
 
         # |x| as 2 max(x, 0) - x (derivative 0 at 0), plus the smoothing in units of t.
         def kernel(x, t, r):
@@ -291,6 +293,27 @@ def abs(  # noqa: A001 - mirrors jnp.abs
         return relax(x, t, (x,), kernel, outer)
 
     return finish(lambda x: _abs_hard(x, c), soft, (x, t), straight_through, dtype, op="abs")
+
+
+# The compact modes' abs inside its band, t A(x / t) with A(u) = 2 int_0^u odd =
+# u^2 P(u^2): Huber's u^2 / 2 for the ramp, u^2 (6 - u^2) / 8 for the cubic,
+# u^2 (15 - 5 u^2 + u^4) / 16 for the quintic.
+_ABS_POLY = {
+    "ramp": lambda s: 0.5,
+    "cubic": lambda s: (6.0 - s) / 8.0,
+    "quintic": lambda s: (15.0 + s * (s - 5.0)) / 16.0,
+}
+
+
+def _abs_compact(poly, s0, x, t, r):
+    """``x u P(u^2)`` (``u = x / t``) for ``|x| <= t``, ``|x| - 2 S(0) t`` beyond:
+    the polynomial in ``x`` itself has no cancellation near 0 (the general
+    ``|x| + t (2 S(u) - 2 S(0))`` loses every digit below ``|x| ~ sqrt(eps) t``),
+    and the far form is exact (double where: ``x / t`` only inside)."""
+    inside = jnp.abs(x) <= t
+    xi = jnp.where(inside, x, jnp.zeros((), x.dtype))
+    u = scale(xi, t, r)
+    return jnp.where(inside, (xi * u) * poly(u * u), jnp.abs(x) - (2.0 * s0) * t)
 
 
 def _abs_algebraic_parts(x, t, r):

@@ -217,7 +217,8 @@ def test_temperatures_beyond_one_over_tiny_keep_their_value():
     # (relu-like operators cap t at 1 / tiny = 2**126 = 8.5e37, just above 8e37)
     near = np.float32(8e37)
     x, t = float(np.float32(8e35)), float(near)
-    np.testing.assert_allclose(so.abs(np.float32(8e35), temperature=near), x * x / (np.hypot(x, t) + t), rtol=1e-6)
+    want = x * x / (np.hypot(x, t) + t)
+    np.testing.assert_allclose(so.abs(np.float32(8e35), temperature=near), want, rtol=1e-6)
     np.testing.assert_allclose(
         jax.grad(lambda x: so.abs(x, temperature=near))(np.float32(8e35)), 0.01, rtol=1e-3
     )
@@ -556,3 +557,27 @@ def test_algebraic_far_tails_are_exact_beyond_the_saturation_bound():
     np.testing.assert_allclose(
         so.clip(x, 0.0, 1.0, mode="algebraic"), s - 0.5 / (np.sqrt(1.0 + (u - 1) ** 2) - (u - 1)), atol=1e-14
     )
+
+
+@pytest.mark.parametrize(
+    ("mode", "poly"),
+    [
+        ("ramp", lambda s: 0.5 + 0 * s),
+        ("cubic", lambda s: (6 - s) / 8),
+        ("quintic", lambda s: (15 - 5 * s + s * s) / 16),
+    ],
+)
+def test_compact_abs_is_its_polynomial_near_zero(mode, poly):
+    """The compact modes' abs is t A(x / t), A(u) = 2 int_0^u odd = u^2 P(u^2),
+    inside its band (Huber's function for the ramp), evaluated as that
+    polynomial: float32 within a few ULPs of float64 also where the general form
+    |x| + t (2 S(u) - 2 S(0)) cancels (|x| ~ 1e-4 t), and |x| - 2 S(0) t beyond."""
+    t = 0.5
+    x = np.array([1e-6, -1e-4, 3e-3, -0.1, 0.3, -0.5, 0.7, 2.0, -1e9], np.float64)
+    u = x / t
+    s0 = family(mode).s0
+    ref = np.where(np.abs(x) <= t, t * u * u * poly(u * u), np.abs(x) - 2 * s0 * t)
+    np.testing.assert_allclose(so.abs(jnp.asarray(x, jnp.float32), temperature=t, mode=mode), ref, rtol=2e-6)
+    # its derivative is the same mode's relaxed sign, 2 odd(u)
+    d = jax.vmap(jax.grad(lambda v: so.abs(v, temperature=t, mode=mode)))(jnp.asarray(x, jnp.float32))
+    np.testing.assert_allclose(d, so.sign(jnp.asarray(x, jnp.float32), temperature=t, mode=mode), rtol=2e-6)
