@@ -74,28 +74,38 @@ def _with_gradient(fn, args):
     return g, (weights, *args)
 
 
-def _measure(calls: Sequence[tuple[Callable[..., Any], Sequence[Any]]], repeats: int, min_time: float):
-    """Median seconds per call of each already-jitted ``(function, arguments)``
-    pair, calling them in turn (ours, baseline, ours, ...) so that drifts in
-    machine load hit all alike."""
+def _samples(calls: Sequence[tuple[Callable[..., Any], Sequence[Any]]], repeats: int, min_time: float):
+    """Seconds per call of each already-jitted ``(function, arguments)`` pair, one
+    list per pair, all of the same length. The pairs are called in turn, in
+    alternating order (ours, baseline, baseline, ours, ...), so that drifts in
+    machine load, and what one call leaves in the caches for the next, hit all
+    alike; ``repeats`` rounds at least, more until ``min_time`` per pair is
+    spent (at most 400 rounds)."""
     for fn, args in calls:
         jax.block_until_ready(fn(*args))  # compile + warm up
         jax.block_until_ready(fn(*args))
     times: list[list[float]] = [[] for _ in calls]
+    order = list(range(len(calls)))
     start = time.perf_counter()
     while len(times[0]) < repeats or time.perf_counter() - start < min_time * len(calls):
-        for (fn, args), ts in zip(calls, times, strict=True):
+        for i in order:
+            fn, args = calls[i]
             t0 = time.perf_counter()
             jax.block_until_ready(fn(*args))
-            ts.append(time.perf_counter() - t0)
-        if len(times[0]) >= 200:
+            times[i].append(time.perf_counter() - t0)
+        order.reverse()
+        if len(times[0]) >= 400:
             break
-    return [sorted(ts)[len(ts) // 2] for ts in times]
+    return times
+
+
+def _median(values: Sequence[float]) -> float:
+    return float(np.median(np.asarray(values)))
 
 
 def timeit(fn: Callable[..., Any], args: Sequence[Any], repeats: int = 20, min_time: float = 0.2) -> float:
     """Median seconds per call of an already-jitted ``fn``; blocks on results."""
-    return _measure([(fn, args)], repeats, min_time)[0]
+    return _median(_samples([(fn, args)], repeats, min_time)[0])
 
 
 @contextlib.contextmanager
@@ -144,9 +154,12 @@ def run_case(case: Case, quick: bool = False) -> dict[str, Any]:
             baseline = (jax.jit(case.grad_baseline), tuple(case.args))
         else:
             baseline = timed(case.baseline)
-        ours, base = _measure([timed(case.fn), baseline], reps, min_time)
+        ours_t, base_t = _samples([timed(case.fn), baseline], reps, min_time)
+        ours, base = _median(ours_t), _median(base_t)
         row[f"{label}_us"] = ours * 1e6
-        row[f"{label}_ratio"] = ours / base
+        # the median of the ratios of calls made side by side, not the ratio of
+        # the medians: a drift in load between rounds cancels within each pair
+        row[f"{label}_ratio"] = _median([a / b for a, b in zip(ours_t, base_t, strict=True)])
         for other, impl in case.extra.items():
             if isinstance(impl, str):  # a reason for not timing it
                 row[f"{label}_{other}"] = impl
@@ -155,7 +168,7 @@ def run_case(case: Case, quick: bool = False) -> dict[str, Any]:
                 # Other libraries can be orders of magnitude slower: a few calls suffice.
                 with _quiet_callbacks():
                     reps_x, min_x = (case.extra_reps, min_time) if case.extra_reps > 3 else (3, 0.0)
-                    row[f"{label}_{other}"] = _measure([timed(impl)], reps_x, min_x)[0] / base
+                    row[f"{label}_{other}"] = _median(_samples([timed(impl)], reps_x, min_x)[0]) / base
             except Exception as err:  # another library failing is reported, not fatal
                 row[f"{label}_{other}"] = f"failed: {type(err).__name__} ({_reason(err)})"
     return row
