@@ -484,18 +484,18 @@ def _norm_hard_jvp(axes, keepdims, primals, tangents):
     return _norm_hard(x, axes, keepdims), jnp.sum(unit * dx, axis=axes, keepdims=keepdims)
 
 
-def _huber_parts(x, t, axes):
-    """Per slice (keepdims; ``t`` has that shape): the sum of squares, the hard
-    norm, where the relaxation is used (``|x| <= L t``), its value ``k =
-    sqrt(|x|^2 + t^2) - t`` there as ``t g(w)``, ``w = |x|^2 / t^2`` (no
-    cancellation), and ``t`` there.
+def _huber_parts(x, ss, t, axes):
+    """Per slice (keepdims; ``t`` has that shape), given the sum of squares
+    ``ss``: the hard norm, where the relaxation is used (``|x| <= L t``), its
+    value ``k = sqrt(|x|^2 + t^2) - t`` there as ``t g(w)``, ``w = |x|^2 / t^2``
+    (no cancellation), and ``t`` there.
 
     ``w`` is the sum of squares times ``1 / t^2`` unless some such slice's sum
     of squares is not a normal number (entries below ~1e-19 in float32, whose
     squares flush to 0); then (``lax.cond``) it is the sum of ``(x / t)^2``.
+    ``x`` is None where every sum of squares is known to be normal.
     """
-    zero = jnp.zeros((), x.dtype)
-    ss = jnp.sum(x * x, axis=axes, keepdims=True)
+    zero = jnp.zeros((), ss.dtype)
     h = jnp.sqrt(ss)
     live = soft_region(h, t)
     tl = jnp.where(live, t, jnp.ones((), t.dtype))
@@ -513,9 +513,40 @@ def _huber_parts(x, t, axes):
         xs = scale(xl, tl, rl)
         return jnp.sum(xl * xs, axis=axes, keepdims=True), jnp.sum(xs * xs, axis=axes, keepdims=True)
 
-    q, w = lax.cond(jnp.all(_squares_kept(ss) | ~live), from_sum, from_entries)
+    q, w = from_sum() if x is None else lax.cond(jnp.all(_squares_kept(ss) | ~live), from_sum, from_entries)
     k = q / (jnp.sqrt(1.0 + w) + 1.0)
-    return ss, h, live, k, tl
+    return h, live, k, tl
+
+
+def _huber_rows(x, t, axes, derivatives):
+    """Per slice (keepdims): the relaxed norm and, if ``derivatives``, the
+    factors ``(a, b)`` of its unit vector ``(x a) b`` and its derivative in ``t``.
+
+    One ``lax.cond`` on whether every sum of squares is a normal number (the
+    usual case): then everything follows from the sums of squares, per slice,
+    in one branch; otherwise :func:`_huber_parts` and :func:`_unit_factors`
+    take the extra passes over ``x`` that tiny or huge entries need. (Per-slice
+    selects and two conds cost a dozen small XLA kernels, more than the pass
+    over ``x`` itself on CPU.)
+    """
+    one, zero = jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
+    ss = jnp.sum(x * x, axis=axes, keepdims=True)
+
+    def rows(x, ss, t):
+        h, live, k, tl = _huber_parts(x, ss, t, axes)
+        out = jnp.where(live, k, jnp.where(h == 0, h, h - t))
+        if not derivatives:
+            return (out,)
+        if x is None:  # every ss normal: the unit vector is x / |x| off the band
+            a, b = jnp.ones_like(ss), 1.0 / h
+        else:  # (the hard unit vector's factors only off the band)
+            a, b = _unit_factors(x, jnp.where(live, one, ss), axes)
+        b = jnp.where(live, 1.0 / (k + tl), b)
+        gt = jnp.where(live, -k / (k + tl), jnp.where(h == 0, zero, -one))
+        return out, jnp.where(live, one, a), b, gt
+
+    normal = jnp.all(_squares_kept(ss) & (ss <= jnp.finfo(x.dtype).max))
+    return lax.cond(normal, lambda x, ss, t: rows(None, ss, t), rows, x, ss, t)
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(2, 3))
@@ -527,29 +558,18 @@ def _norm_relaxed(x, t, axes, keepdims):
     derivatives written out: ``x / s`` and ``-k / s`` with ``s = k + t``
     (autodiff of the quotient form cancels in d/dt for ``|x| >> t``).
     """
-    _, h, live, k, _ = _huber_parts(x, t, axes)
-    out = jnp.where(live, k, jnp.where(h == 0, h, h - t))
+    (out,) = _huber_rows(x, t, axes, derivatives=False)
     return out if keepdims else jnp.squeeze(out, axes)
 
 
 def _norm_relaxed_jvp(axes, keepdims, primals, tangents):
     (x, t), (dx, dt) = primals, tangents
-    ss, h, live, k, tl = _huber_parts(x, t, axes)
-    one, zero = jnp.ones((), x.dtype), jnp.zeros((), x.dtype)
-    out = _norm_relaxed(x, t, axes, keepdims)
+    out, a, b, gt = _huber_rows(x, t, axes, derivatives=True)
     sq = (lambda v: v) if keepdims else (lambda v: jnp.squeeze(v, axes))
-
-    def d_x(d):
-        # the hard unit vector's factors only off the band (lax.cond inside)
-        a, b = _unit_factors(x, jnp.where(live, one, ss), axes)
-        factors = (jnp.where(live, one, a), jnp.where(live, 1.0 / (k + tl), b))
-        return sq(jnp.sum(_unit(x, factors) * d, axis=axes, keepdims=True))
-
-    def d_t(d):
-        g = jnp.where(live, -k / (k + tl), jnp.where(h == 0, zero, -one))
-        return sq(g * d)
-
-    return out, tangent((dx, d_x), (dt, d_t))
+    return sq(out), tangent(
+        (dx, lambda d: sq(jnp.sum(_unit(x, (a, b)) * d, axis=axes, keepdims=True))),
+        (dt, lambda d: sq(gt * d)),
+    )
 
 
 _norm_relaxed.defjvp(_norm_relaxed_jvp, symbolic_zeros=True)

@@ -362,6 +362,24 @@ def test_safe_operators_where_intermediates_overflow_but_results_do_not():
     )
 
 
+def test_relaxed_norm_rows_agree_whichever_path_their_batch_takes():
+    """A batch with one row whose sum of squares is not a normal number takes
+    the general path for every row (extra passes over x); each row's value and
+    derivatives must be those it has alone, where ordinary rows take the
+    sums-of-squares path."""
+    x = jnp.array([[3.0, -4.0], [0.3, 0.1], [1e-25, 2e-25], [3e30, 4e30], [0.0, 0.0]], jnp.float32)
+    t = jnp.array([0.5, 2.0, 1e-24, 1e29, 0.5], jnp.float32)
+    f = lambda x, t: so.norm(x, axis=-1, temperature=t)
+    grads = jax.jacrev(lambda x, t: f(x, t).sum(), argnums=(0, 1))
+    gx, gt = grads(x, t)
+    for i in range(x.shape[0]):
+        one = x[i : i + 1], t[i : i + 1]
+        np.testing.assert_allclose(f(x, t)[i], f(*one)[0], rtol=1e-6, err_msg=str(i))
+        gxi, gti = grads(*one)
+        np.testing.assert_allclose(gx[i], gxi[0], rtol=1e-6, err_msg=str(i))
+        np.testing.assert_allclose(gt[i], gti[0], rtol=1e-6, err_msg=str(i))
+
+
 def test_second_derivatives_at_the_edges_of_the_safe_operators():
     f32 = jnp.float32
     h = jax.hessian(lambda x: so.norm(x, temperature=0.0))(jnp.array([1e-25, 1e-25], f32))
