@@ -54,10 +54,11 @@ def _compare(op, a, b, temperature, mode, straight_through, hard_fn, soft_fn, ta
         # On a tie every t > 0 gives the relaxation's value there (1/2 for greater).
         outer = jnp.where((a == b) & (t > 0), soft_fn(fam, jnp.zeros((), a.dtype)), outer)
         if fam.name in PER_TEMPERATURE_STEPS:
-            # Kernels that are exactly 0 or 1 at the saturation bound: no band per
-            # element, only the lanes with a NaN difference (NaN inputs, a tie of
-            # two infinities) keep the hard answer. (No clamp where the kernel
-            # takes an overflowing, infinite difference as its limit.)
+            # Kernels that are exactly 0 or 1 at the saturation bound, or (algebraic)
+            # exact at every difference: no band per element, only the lanes with
+            # a NaN difference (NaN inputs, a tie of two infinities) keep the hard
+            # answer. (No clamp where the kernel takes an overflowing, infinite
+            # difference as its limit.)
             d = a - b
             odd = jnp.isnan(d)
             d = jnp.where(odd, jnp.zeros((), d.dtype), d)

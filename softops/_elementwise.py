@@ -283,7 +283,8 @@ def abs(  # noqa: A001 - mirrors jnp.abs
         if fam.name == "algebraic":
             return relax_saturated(t, lambda t, r: _abs_algebraic(x, t, r), outer)
         if fam.name in _ABS_POLY:
-            return relax_saturated(t, lambda t, r: _abs_compact(_ABS_POLY[fam.name], fam.s0, x, t, r), outer)
+            kernel = functools.partial(_abs_compact, _ABS_POLY[fam.name], fam.sign, fam.s0, x)
+            return relax_saturated(t, kernel, outer)
 
         # |x| as 2 max(x, 0) - x (derivative 0 at 0), plus the smoothing in units of t.
         def kernel(x, t, r):
@@ -305,15 +306,34 @@ _ABS_POLY = {
 }
 
 
-def _abs_compact(poly, s0, x, t, r):
+def _abs_compact_parts(x, t, r):
+    inside = jnp.abs(x) <= t
+    xi = jnp.where(inside, x, jnp.zeros((), x.dtype))
+    return inside, xi, scale(xi, t, r)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(0, 1, 2))
+def _abs_compact(poly, sign, s0, x, t, r):
     """``x u P(u^2)`` (``u = x / t``) for ``|x| <= t``, ``|x| - 2 S(0) t`` beyond:
     the polynomial in ``x`` itself has no cancellation near 0 (the general
     ``|x| + t (2 S(u) - 2 S(0))`` loses every digit below ``|x| ~ sqrt(eps) t``),
-    and the far form is exact (double where: ``x / t`` only inside)."""
-    inside = jnp.abs(x) <= t
-    xi = jnp.where(inside, x, jnp.zeros((), x.dtype))
-    u = scale(xi, t, r)
+    and the far form is exact (double where: ``x / t`` only inside).
+
+    Derivatives written out: the mode's relaxed ``sign(u)`` in ``x``
+    (differentiated as its density; autodiff of the polynomial cancels near
+    ``|u| = 1``, where the curvature vanishes) and ``A(u) - u sign(u)`` in ``t``."""
+    inside, xi, u = _abs_compact_parts(x, t, r)
     return jnp.where(inside, (xi * u) * poly(u * u), jnp.abs(x) - (2.0 * s0) * t)
+
+
+@_abs_compact.defjvp
+def _abs_compact_jvp(poly, sign, s0, primals, tangents):
+    (x, t, r), (dx, dt, _) = primals, tangents
+    inside, _, u = _abs_compact_parts(x, t, r)
+    su = sign(u)
+    gx = jnp.where(inside, su, jnp.sign(x))
+    gt = jnp.where(inside, (u * u) * poly(u * u) - u * su, jnp.asarray(-2.0 * s0, x.dtype))
+    return _abs_compact(poly, sign, s0, x, t, r), gx * dx + gt * dt
 
 
 def _abs_algebraic_parts(x, t, r):
@@ -324,22 +344,36 @@ def _abs_algebraic_parts(x, t, r):
 
 
 @jax.custom_jvp
+def _abs_algebraic_dt(u):
+    """``1 / h - 1 = -u^2 / (h (h + 1))``, the algebraic abs's derivative in
+    ``t``, differentiated as ``-u / h^3`` (autodiff of the quotient cancels)."""
+    h = jnp.sqrt(1.0 + u * u)
+    return -(u * u) / (h * (h + 1.0))
+
+
+_abs_algebraic_dt.defjvps(lambda du, ans, u: -u / jnp.sqrt(1.0 + u * u) ** 3 * du)
+
+
+@jax.custom_jvp
 def _abs_algebraic(x, t, r):
     """``sqrt(x^2 + t^2) - t`` as ``|x| a / (h + 1)``, ``a = |x / t|``,
     ``h = sqrt(1 + a^2)``: no cancellation near 0 (``h - 1`` would lose all
     digits for ``|x| < sqrt(eps) t``) and no overflow far away, where the clamp
     of ``a`` to ``ALGEBRAIC_FAR`` leaves the factor at exactly 1, so an infinite
-    ``x / t`` (a huge ``x`` or a tiny ``t``) gives ``|x|``."""
+    ``x / t`` (a huge ``x`` or a tiny ``t``) gives ``|x|``.
+
+    Derivatives written out to every order: ``u / h`` in ``x`` (the algebraic
+    sign, differentiated as its density ``1 / h^3``) and ``1 / h - 1`` in ``t``
+    (as ``-u / h^3``); autodiff of either quotient cancels for ``|u| >> 1``."""
     u, h = _abs_algebraic_parts(x, t, r)
     return jnp.abs(x) * (jnp.abs(u) / (h + 1.0))
 
 
 def _abs_algebraic_jvp(primals, tangents):
-    # d/dx = u / h (the algebraic sign), d/dt = 1 / h - 1 = -u^2 / (h (h + 1))
     (x, t, r), (dx, dt, _) = primals, tangents
-    u, h = _abs_algebraic_parts(x, t, r)
+    u, _ = _abs_algebraic_parts(x, t, r)
     return _abs_algebraic(x, t, r), tangent(
-        (dx, lambda d: (u / h) * d), (dt, lambda d: -(u * u) / (h * (h + 1.0)) * d)
+        (dx, lambda d: family("algebraic").sign(u) * d), (dt, lambda d: _abs_algebraic_dt(u) * d)
     )
 
 

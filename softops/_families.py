@@ -478,10 +478,11 @@ PER_TEMPERATURE_MODES: tuple[str, ...] = LIGHT_TAIL_MODES + ("algebraic",)
 #: Step modes whose ``cdf`` is exactly 0 and 1 (and ``odd`` exactly -1/2 and
 #: 1/2) at ``u = -L`` and ``L``.
 LIGHT_TAIL_STEPS: tuple[str, ...] = LIGHT_TAIL_MODES + ("triangular", "boxcar")
-#: Step modes whose cdf, odd part and density take an infinite argument as
-#: their limit, with every derivative (the gaussian density's derivative
-#: ``-u phi(u)`` is ``inf * 0`` there): a step built on them scales without
-#: clamping (:func:`softops._mechanism.scale_flat`).
+#: Step modes whose cdf, sign and density take an infinite argument as their
+#: limit, with every derivative (the gaussian density's derivative ``-u
+#: phi(u)`` is ``inf * 0`` there; the algebraic ``odd`` is not, ``inf / inf``,
+#: and only the staircases, at finite ``u``, call it): a step built on them
+#: scales without clamping (:func:`softops._mechanism.scale_flat`).
 FLAT_STEPS: tuple[str, ...] = ("logistic", "algebraic", "ramp", "cubic", "quintic", "triangular", "boxcar")
 #: Step modes in which a step-like relaxation chooses its branch per temperature.
 PER_TEMPERATURE_STEPS: tuple[str, ...] = LIGHT_TAIL_STEPS + ("algebraic",)

@@ -93,8 +93,9 @@ def relax_saturated(
     outer: jax.Array,
     hard: jax.Array | None = None,
 ) -> jax.Array:
-    """:func:`relax` for kernels that land exactly on their far-field form by
-    themselves: ``kernel(t, r)`` wherever ``t`` is above the smallest usable
+    """:func:`relax` for kernels that land on their far-field form by themselves
+    (exactly, or in the algebraic tails within ``1 / (4 L)`` of the kink's
+    scale): ``kernel(t, r)`` wherever ``t`` is above the smallest usable
     temperature, ``outer`` elsewhere (``t = 0`` included) and where ``hard``.
 
     The kernel forms its scores with :func:`saturate` and is built on a family
@@ -338,8 +339,9 @@ def clamped(d: jax.Array, t: jax.Array, r: Reciprocal, bound: float) -> jax.Arra
 
     Safe at every ``d``, infinite ones included, and every temperature above
     the smallest usable one. Its derivatives are 0 beyond ``L`` (where every
-    kernel is flat to working precision, and powers of ``d / t`` and ``1 / t``
-    in higher derivatives would overflow) and are formed from in-bound values
+    kernel is flat to working precision, or its tail below ``1 / (4 L)`` of
+    the kink for the algebraic one, and powers of ``d / t`` and ``1 / t`` in
+    higher derivatives would overflow) and are formed from in-bound values
     inside, so a lane whose ``d / t`` overflows contributes exact zeros in
     reverse mode too (jax's rule for ``clamp(d * r)`` would multiply a zero
     cotangent by that infinite ``d / t``).
@@ -390,7 +392,10 @@ def scale_flat(d: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:
     For kernels that are exactly flat beyond the saturation bound and take an
     infinite argument as their limit, with every derivative: the logistic and
     compact steps (``sigmoid(inf) == 1``, ``FLAT_STEPS``) and the logistic and
-    polynomial relu-like residuals (``RESIDUAL_EVERYWHERE``); not the gaussian
+    polynomial relu-like residuals (``RESIDUAL_EVERYWHERE``). The algebraic
+    kernels are in both sets though not flat beyond ``L``: their tails there
+    (below ``1 / (4 L)`` of the kink's scale) are kept in the value, while
+    the derivatives are the far field's, the hard operator's. Not the gaussian
     ones, whose density's derivative ``-u phi(u)`` is ``inf * 0`` at inf. The
     clamp costs as much as the rest of such a kernel on CPU (a sixth of
     ``sigmoid(x / t)``), and the value does not need it.

@@ -522,6 +522,19 @@ def test_algebraic_abs_is_accurate_near_zero_and_far_away():
         np.testing.assert_allclose(dx, xs / np.sqrt(xs * xs + t * t), rtol=1e-6, err_msg=f"d/dx t={t}")
         h = np.sqrt(1.0 + (xs / t) ** 2)
         np.testing.assert_allclose(dt, -((xs / t) ** 2) / (h * (h + 1.0)), rtol=1e-5, err_msg=f"d/dt t={t}")
+    # second derivatives, where autodiff of u / h or 1 / h - 1 would cancel:
+    # d2/dx2 = 1 / (t h^3), d2/dxdt = -u / (t h^3), d2/dt2 = u^2 / (t h^3)
+    u = np.array([0.3, -50.0, 1e3, 1e4, -5e4], np.float64)
+    h3 = np.sqrt(1.0 + u * u) ** 3
+    f = lambda x, t: so.abs(x, temperature=t, mode="algebraic")
+    x32, t32 = jnp.asarray(u * 2.0, jnp.float32), jnp.float32(2.0)
+    second = {
+        "xx": (jax.grad(jax.grad(f, 0), 0), 1.0 / (2.0 * h3)),
+        "xt": (jax.grad(jax.grad(f, 0), 1), -u / (2.0 * h3)),
+        "tt": (jax.grad(jax.grad(f, 1), 1), u * u / (2.0 * h3)),
+    }
+    for name, (d2, want) in second.items():
+        np.testing.assert_allclose(jax.vmap(d2, (0, None))(x32, t32), want, rtol=2e-5, err_msg=name)
 
 
 def test_abs_below_the_smallest_temperature_is_never_negative():
@@ -578,6 +591,13 @@ def test_compact_abs_is_its_polynomial_near_zero(mode, poly):
     s0 = family(mode).s0
     ref = np.where(np.abs(x) <= t, t * u * u * poly(u * u), np.abs(x) - 2 * s0 * t)
     np.testing.assert_allclose(so.abs(jnp.asarray(x, jnp.float32), temperature=t, mode=mode), ref, rtol=2e-6)
-    # its derivative is the same mode's relaxed sign, 2 odd(u)
-    d = jax.vmap(jax.grad(lambda v: so.abs(v, temperature=t, mode=mode)))(jnp.asarray(x, jnp.float32))
-    np.testing.assert_allclose(d, so.sign(jnp.asarray(x, jnp.float32), temperature=t, mode=mode), rtol=2e-6)
+    # its derivative is the same mode's relaxed sign, 2 odd(u), and its second
+    # the density 2 F'(u) / t, also near |u| = 1 where the polynomial cancels
+    x32 = jnp.asarray(x, jnp.float32)
+    d = jax.vmap(jax.grad(lambda v: so.abs(v, temperature=t, mode=mode)))(x32)
+    np.testing.assert_allclose(d, so.sign(x32, temperature=t, mode=mode), rtol=2e-6)
+    xs = jnp.asarray([0.4999, -0.49999, 0.3, 0.0], jnp.float32)
+    d2 = jax.vmap(jax.grad(jax.grad(lambda v: so.abs(v, temperature=t, mode=mode))))(xs)
+    w = np.asarray(xs, np.float64) / t
+    pdf = {"ramp": 0.5 + 0 * w, "cubic": 0.75 * (1 - w * w), "quintic": 15 / 16 * (1 - w * w) ** 2}[mode]
+    np.testing.assert_allclose(d2, 2 * pdf / t, rtol=1e-5)
