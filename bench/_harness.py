@@ -168,7 +168,7 @@ def run_case(case: Case, quick: bool = False) -> dict[str, Any]:
                 # Other libraries can be orders of magnitude slower: a few calls suffice.
                 with _quiet_callbacks():
                     reps_x, min_x = (case.extra_reps, min_time) if case.extra_reps > 3 else (3, 0.0)
-                    row[f"{label}_{other}"] = _median(_samples([timed(impl)], reps_x, min_x)[0]) / base
+                    row[f"{label}_{other}"] = timeit(*timed(impl), reps_x, min_x) / base
             except Exception as err:  # another library failing is reported, not fatal
                 row[f"{label}_{other}"] = f"failed: {type(err).__name__} ({_reason(err)})"
     return row

@@ -20,6 +20,7 @@ from softops._families import (
     RESIDUAL_EVERYWHERE,
     SMOOTH_MODES,
     STEP_MODES,
+    _algebraic_h,
     family,
     residual,
 )
@@ -326,32 +327,36 @@ def _abs_compact(poly, sign, s0, x, t, r):
     return jnp.where(inside, (xi * u) * poly(u * u), jnp.abs(x) - (2.0 * s0) * t)
 
 
-@_abs_compact.defjvp
 def _abs_compact_jvp(poly, sign, s0, primals, tangents):
     (x, t, r), (dx, dt, _) = primals, tangents
     inside, _, u = _abs_compact_parts(x, t, r)
     su = sign(u)
-    gx = jnp.where(inside, su, jnp.sign(x))
-    gt = jnp.where(inside, (u * u) * poly(u * u) - u * su, jnp.asarray(-2.0 * s0, x.dtype))
-    return _abs_compact(poly, sign, s0, x, t, r), gx * dx + gt * dt
+    far_t = jnp.asarray(-2.0 * s0, x.dtype)
+    return _abs_compact(poly, sign, s0, x, t, r), tangent(
+        (dx, lambda d: jnp.where(inside, su, jnp.sign(x)) * d),
+        (dt, lambda d: jnp.where(inside, (u * u) * poly(u * u) - u * su, far_t) * d),
+    )
+
+
+_abs_compact.defjvp(_abs_compact_jvp, symbolic_zeros=True)
 
 
 def _abs_algebraic_parts(x, t, r):
     # (beyond ALGEBRAIC_FAR the factor below is 1 to working precision: its
     # relative correction t / |x| is under 1e-18)
     u = clamped(x, t, r, ALGEBRAIC_FAR)
-    return u, jnp.sqrt(1.0 + u * u)
+    return u, _algebraic_h(u)
 
 
 @jax.custom_jvp
 def _abs_algebraic_dt(u):
     """``1 / h - 1 = -u^2 / (h (h + 1))``, the algebraic abs's derivative in
     ``t``, differentiated as ``-u / h^3`` (autodiff of the quotient cancels)."""
-    h = jnp.sqrt(1.0 + u * u)
+    h = _algebraic_h(u)
     return -(u * u) / (h * (h + 1.0))
 
 
-_abs_algebraic_dt.defjvps(lambda du, ans, u: -u / jnp.sqrt(1.0 + u * u) ** 3 * du)
+_abs_algebraic_dt.defjvps(lambda du, ans, u: -u / _algebraic_h(u) ** 3 * du)
 
 
 @jax.custom_jvp

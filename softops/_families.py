@@ -122,7 +122,7 @@ def _algebraic_cdf(u):
 
 def _algebraic_pdf(u):
     # (|u| clamped: the derivatives of 1 / h^3 form u / h, NaN at an infinite u)
-    return 0.5 / _algebraic_h(jnp.minimum(jnp.abs(u), ALGEBRAIC_FAR)) ** 3
+    return 0.5 / _algebraic_h(_far_clamped(u)) ** 3
 
 
 _algebraic_cdf.defjvps(lambda g, ans, u: _algebraic_pdf(u) * g)
