@@ -176,6 +176,12 @@ def test_staircases_hit_their_cell_ends_exactly(mode):
         np.testing.assert_array_equal(traced(x, t), x)
         np.testing.assert_array_equal(so.floor(x + 0.5, temperature=t, mode=mode), x)
         np.testing.assert_array_equal(so.ceil(x - 0.5, temperature=t, mode=mode), x)
+    # the exact value at the ends comes with the kernel's slope there, not the hard one's
+    for fn in (so.round, so.floor):
+        slope = jax.vmap(jax.grad(lambda x, fn=fn: fn(x, temperature=1.0, mode=mode)))
+        end, near = slope(jnp.array([3.0, 3.5])), slope(jnp.array([3.001, 3.499]))
+        np.testing.assert_allclose(end, near, rtol=2e-2)
+        assert np.all(end > 0.1)
 
 
 @pytest.mark.parametrize("mode", ["logistic", "algebraic", "gaussian", "ramp", "cubic", "quintic"])
@@ -193,6 +199,61 @@ def test_staircase_temperature_gradient_ignores_non_finite_entries(mode):
         np.testing.assert_allclose(g, want, rtol=1e-6)
         gx = jax.grad(lambda x, fn=fn: jnp.sum(fn(x, temperature=0.4, mode=mode)))(x)
         np.testing.assert_array_equal(gx[4:], 0.0)
+
+
+@pytest.mark.parametrize("mode", ["logistic", "gaussian"])
+def test_staircase_kernel_derivatives_to_second_order(mode, x64):
+    """The logistic and gaussian staircases are one custom-JVP kernel, their
+    slope and d/dt written out. Against autodiff of the textbook formula
+    m + 1/2 + odd(r / t) / (2 odd(1 / (2 t))): values, first and second
+    derivatives in x and t, for a traced scalar temperature and an array of
+    them; exactly 0 derivatives at +-inf and below the smallest temperature;
+    slope 1 and d/dt 0 at linear temperatures (above 1e8 in float64)."""
+    odd = {
+        "logistic": lambda u: 0.5 * jnp.tanh(0.5 * u),
+        "gaussian": lambda u: 0.5 * jax.scipy.special.erf(u / np.sqrt(2.0)),
+    }[mode]
+    # (floor and ceil share the kernel with another cell; the generic tests check them)
+    cells = {so.round: lambda x: (jnp.floor(x), x - jnp.floor(x) - 0.5)}
+    x = np.array([-2.3, -0.9, -0.3, 0.2, 0.45, 1.7, 3.1])
+    for fn, cell in cells.items():
+
+        def ref(x, t, cell=cell):
+            m, r = cell(x)
+            return m + 0.5 + odd(r / t) / (2.0 * odd(0.5 / t))
+
+        paths = (
+            lambda x, t, fn=fn: fn(x, temperature=t, mode=mode),
+            lambda x, t, fn=fn: fn(x, temperature=jnp.reshape(t, (1,)), mode=mode)[0],
+            ref,
+        )
+        derivs = jax.jit(
+            lambda x, t, paths=paths: [
+                (f(x, t), d(f, (0, 1))(x, t)) for f in paths for d in (jax.jacfwd, jax.hessian)
+            ]
+        )
+        derivs = jax.vmap(derivs, (0, None))
+        for t in (0.05, 0.3, 2.0):
+            out = derivs(x, t)
+            *ours, want = [jax.tree.leaves(out[2 * i : 2 * i + 2]) for i in range(3)]
+            for got in ours:
+                for a, b in zip(got, want, strict=True):
+                    np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11 * np.max(np.abs(b)))
+        f = paths[0]
+        d1 = jax.jit(jax.vmap(jax.jacfwd(f, (0, 1)), (0, None)))
+        d2 = jax.jit(jax.vmap(jax.hessian(f, (0, 1)), (0, None)))
+        inf = np.array([np.inf, -np.inf])
+        for t in (0.3, 1e-200):
+            for d in jax.tree.leaves((d1(inf, t), d2(inf, t), d1(x, 1e-200), d2(x, 1e-200))):
+                np.testing.assert_array_equal(d, 0.0)
+        np.testing.assert_allclose(f(x, 1e9), x - 0.5 * (fn is so.floor), atol=1e-15)
+        # float32, |r / t| ~ 1e13: the density's derivatives meet powers of 1 / t
+        h = jax.hessian(f, (0, 1))(np.float32(0.3), np.float32(1e-14))
+        assert np.all(np.isfinite(jax.tree.leaves(h)))
+        (gx, gt), h = d1(x, 1e9), d2(x, 1e9)
+        np.testing.assert_array_equal(gx, 1.0)
+        np.testing.assert_array_equal(gt, 0.0)
+        np.testing.assert_array_equal(jax.tree.leaves(h), 0.0)
 
 
 @pytest.mark.parametrize("mode", ["logistic", "algebraic", "gaussian", "cubic", "triangular"])
