@@ -356,9 +356,9 @@ def saturate(d: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:
     return clamped(d, t, r, saturation(d.dtype))
 
 
-def _flat_beyond_bound(fn):
+def _flat_beyond_bound(fn, mask_d=True):
     """The JVP rule of :func:`clamped` and :func:`scale_flat`: ``scale``'s,
-    masked to 0 beyond the saturation bound."""
+    masked to 0 beyond the saturation bound (the ``d`` term only if ``mask_d``)."""
 
     def rule(primals, tangents):
         (d, t, r), (dd, dt, _) = primals, tangents
@@ -368,10 +368,11 @@ def _flat_beyond_bound(fn):
         # (u itself selected too: reverse mode multiplies the coefficient into the
         # masked cotangent, and NaN * 0 is NaN)
         us = jnp.where(inside, u, zero)
-        return u, tangent(
-            (dd, lambda v: jnp.where(inside, scale(v, t, r), zero)),
-            (dt, lambda v: jnp.where(inside, -us * scale(v, t, r), zero)),
-        )
+
+        def d_d(v):
+            return jnp.where(inside, scale(v, t, r), zero) if mask_d else scale(v, t, r)
+
+        return u, tangent((dd, d_d), (dt, lambda v: jnp.where(inside, -us * scale(v, t, r), zero)))
 
     return rule
 
@@ -386,16 +387,23 @@ clamped.defjvp(_clamped_jvp, symbolic_zeros=True)
 @jax.custom_jvp
 def scale_flat(d: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:
     """:func:`saturate` without the clamp in the value: ``d / t`` (given ``r``),
-    infinite where it overflows, with :func:`saturate`'s derivatives (0 beyond
-    the bound, formed from in-bound values only).
+    infinite where it overflows. Its derivative in ``t`` is :func:`saturate`'s
+    (0 beyond the bound, formed from in-bound values only: there it would
+    form ``u / t`` times the kernel's derivative, ``inf * 0``); its derivative
+    in ``d`` is ``1 / t`` everywhere, unmasked: the kernel's own derivative
+    is finite (and its limit) at every ``u``, infinite ones included, and a
+    mask per element costs a fifth of a step's gradient on CPU. A NaN ``d``
+    gives NaN derivatives (:func:`scale_flat_masked` for callers that
+    discard such lanes).
 
     For kernels that are exactly flat beyond the saturation bound and take an
     infinite argument as their limit, with every derivative: the logistic and
     compact steps (``sigmoid(inf) == 1``, ``FLAT_STEPS``) and the logistic and
     polynomial relu-like residuals (``RESIDUAL_EVERYWHERE``). The algebraic
     kernels are in both sets though not flat beyond ``L``: their tails there
-    (below ``1 / (4 L)`` of the kink's scale) are kept in the value, while
-    the derivatives are the far field's, the hard operator's. Not the gaussian
+    (below ``1 / (4 L)`` of the kink's scale) are kept in the value and in
+    the derivative in ``x``, while the derivative in ``t`` is the far
+    field's, the hard operator's. Not the gaussian
     ones, whose density's derivative ``-u phi(u)`` is ``inf * 0`` at inf. The
     clamp costs as much as the rest of such a kernel on CPU (a sixth of
     ``sigmoid(x / t)``), and the value does not need it.
@@ -403,7 +411,19 @@ def scale_flat(d: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:
     return scale(d, t, r)
 
 
-scale_flat.defjvp(_flat_beyond_bound(scale_flat), symbolic_zeros=True)
+scale_flat.defjvp(_flat_beyond_bound(scale_flat, mask_d=False), symbolic_zeros=True)
+
+
+@jax.custom_jvp
+def scale_flat_masked(d: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:
+    """:func:`scale_flat` whose derivative in ``d`` is masked beyond the bound
+    too, as its derivative in ``t`` is: for callers whose ``d`` can be NaN on
+    lanes they discard (reverse mode would multiply the kernel's NaN
+    derivative there into a zero cotangent)."""
+    return scale(d, t, r)
+
+
+scale_flat_masked.defjvp(_flat_beyond_bound(scale_flat_masked), symbolic_zeros=True)
 
 
 @jax.custom_jvp

@@ -21,7 +21,7 @@ from softops._mechanism import (
     reciprocal,
     saturation,
     scale,
-    scale_flat,
+    scale_flat_masked,
     tangent,
     times_t,
 )
@@ -203,7 +203,7 @@ def _staircase(op, x, temperature, mode, straight_through, hard_fn, cell):
         live = t > min_temperature(t.dtype)
         ok = live & ~_linear(t)
         one = jnp.ones((), t.dtype)
-        u = scale_flat(r, jnp.where(live, t, one), reciprocal(t))
+        u = scale_flat_masked(r, jnp.where(live, t, one), reciprocal(t))
         # (times_t: a NaN r, on the lanes that take x, adds nothing to d/dt)
         step = (m + h) + times_t(fam.odd(u), 0.5 / _cell_norm(fam, t))
         # Below the smallest usable temperature, the hard staircase, except that

@@ -272,6 +272,22 @@ def test_steps_beyond_the_saturation_bound(mode):
                 assert np.all(np.isfinite(jax.vmap(h, (0, None))(x, np.float32(t)))), (fn, t)
 
 
+def test_algebraic_slopes_beyond_the_saturation_bound_are_the_tails(x64):
+    """Beyond |x| = L t (L = 1e6 in float32) the algebraic kernels keep their
+    heavy tails in the value, and their x-derivative is the tail's own, not the
+    hard operator's 0 (relu'(x) = F(x / t), heaviside'(x) = F'(x / t) / t)."""
+    for dtype in (np.float32, np.float64):
+        u = np.array([-1e8, 1e7, -3e9])
+        cdf = 0.5 * (1 + u / np.sqrt(1 + u * u))
+        lower = 0.5 / (np.sqrt(1 + u * u) * (np.sqrt(1 + u * u) + np.abs(u)))  # F(-|u|), no cancellation
+        pdf = 0.5 / (1 + u * u) ** 1.5
+        x = u.astype(dtype)
+        relu = jax.vmap(jax.grad(lambda v: so.relu(v, temperature=1.0, mode="algebraic")))(x)
+        step = jax.vmap(jax.grad(lambda v: so.heaviside(v, temperature=1.0, mode="algebraic")))(x)
+        np.testing.assert_allclose(relu, np.where(u < 0, lower, cdf), rtol=1e-5)
+        np.testing.assert_allclose(step, pdf, rtol=1e-5)
+
+
 def test_temperatures_beyond_one_over_tiny_keep_their_value():
     # 1 / t is subnormal there; the kernels' x / t must still be x / t.
     big = np.float32(1e38)
