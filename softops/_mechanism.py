@@ -329,7 +329,12 @@ def scale_to_bound(
     its derivatives take an infinite argument as their limit (``FLAT_STEPS``
     for steps, ``RESIDUAL_EVERYWHERE`` for relu-like residuals), so no clamp
     per element; :func:`saturate` otherwise (gaussian)."""
-    return scale_flat if mode in flat else saturate
+    if mode not in flat:
+        return saturate
+    # (the algebraic kernels are not flat beyond the bound: their derivatives
+    # there are the far field's, as saturate's are, since their density clamps
+    # its argument and would give a tail of 1 / (2 FAR^3) times 1 / t)
+    return scale_flat_masked if mode == "algebraic" else scale_flat
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(3,))
@@ -401,9 +406,9 @@ def scale_flat(d: jax.Array, t: jax.Array, r: Reciprocal) -> jax.Array:
     compact steps (``sigmoid(inf) == 1``, ``FLAT_STEPS``) and the logistic and
     polynomial relu-like residuals (``RESIDUAL_EVERYWHERE``). The algebraic
     kernels are in both sets though not flat beyond ``L``: their tails there
-    (below ``1 / (4 L)`` of the kink's scale) are kept in the value and in
-    the derivative in ``x``, while the derivative in ``t`` is the far
-    field's, the hard operator's. Not the gaussian
+    (below ``1 / (4 L)`` of the kink's scale) are kept in the value, while
+    both derivatives are the far field's, the hard operator's (they take
+    :func:`scale_flat_masked`: the density clamps its argument). Not the gaussian
     ones, whose density's derivative ``-u phi(u)`` is ``inf * 0`` at inf. The
     clamp costs as much as the rest of such a kernel on CPU (a sixth of
     ``sigmoid(x / t)``), and the value does not need it.
