@@ -145,15 +145,9 @@ def _kernel_stair(name, cell, hard_fn):
         live = t > min_temperature(t.dtype)
         ok, q, c = per_temperature(t)
         mid = m + h
-        # One select takes the cell ends (|r| = 1/2 exactly, see _choose), +-inf and
-        # NaN (r is NaN) and linear temperatures to m + h + r, which is x
-        # plus the cell's shift exactly, and is x's own limit at +-inf.
-        # Below the smallest usable temperature, the hard staircase, except that
-        # on a jump every t > 0 gives the midpoint.
-        tiny = jnp.where((r == 0) & (t > 0), mid, hard_fn(x))
-        return jnp.where(
-            ok & (jnp.abs(r) < 0.5), mid + k.odd(r * q) * c, jnp.where(live, x + _SHIFT[cell], tiny)
-        )
+        # (one select: the cell ends, +-inf, NaN and linear temperatures take _off_kernel)
+        kept = ok & (jnp.abs(r) < 0.5)
+        return jnp.where(kept, mid + k.odd(r * q) * c, _off_kernel(cell, hard_fn, x, t, live, mid, r))
 
     def stair_jvp(primals, tangents):
         (x, t), (dx, dt) = primals, tangents
@@ -180,6 +174,17 @@ def _kernel_stair(name, cell, hard_fn):
 
     stair.defjvp(stair_jvp, symbolic_zeros=True)
     return stair
+
+
+def _off_kernel(cell, hard, x, t, live, mid, r):
+    """A staircase's value where its kernel is not taken: the cell ends
+    (``|r| = 1/2`` exactly, see :func:`_choose`), +-inf and NaN (``r`` is NaN)
+    and linear temperatures give ``m + h + r``, which is ``x`` plus the cell's
+    shift exactly, and ``x``'s own limit at +-inf. Below the smallest usable
+    temperature (``~live``), the hard staircase, except that on a jump every
+    ``t > 0`` gives the midpoint ``mid``."""
+    tiny = jnp.where((r == 0) & (t > 0), mid, hard(x))
+    return jnp.where(live, x + _SHIFT[cell], tiny)
 
 
 def _staircase(op, x, temperature, mode, straight_through, hard_fn, cell):
@@ -209,10 +214,7 @@ def _staircase(op, x, temperature, mode, straight_through, hard_fn, cell):
         u = scale_flat_masked(r, jnp.where(live, t, one), reciprocal(t))
         # (times_t: a NaN r, on the lanes that take x, adds nothing to d/dt)
         step = (m + h) + times_t(fam.odd(u), 0.5 / _cell_norm(fam, t))
-        # Below the smallest usable temperature, the hard staircase, except that
-        # on a jump every t > 0 gives the midpoint.
-        tiny = jnp.where((r == 0) & (t > 0), m + h, hard(x))
-        ends = jnp.where(live, x + _SHIFT[cell], tiny)
+        ends = _off_kernel(cell, hard, x, t, live, m + h, r)
         return _choose(ok & (jnp.abs(r) < 0.5), ok, jnp.isfinite(x), step, ends)
 
     return finish(hard, soft, (x, t), straight_through, dtype, op=op)

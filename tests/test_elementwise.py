@@ -214,46 +214,40 @@ def test_staircase_kernel_derivatives_to_second_order(mode, x64):
         "gaussian": lambda u: 0.5 * jax.scipy.special.erf(u / np.sqrt(2.0)),
     }[mode]
     # (floor and ceil share the kernel with another cell; the generic tests check them)
-    cells = {so.round: lambda x: (jnp.floor(x), x - jnp.floor(x) - 0.5)}
     x = np.array([-2.3, -0.9, -0.3, 0.2, 0.45, 1.7, 3.1])
-    for fn, cell in cells.items():
 
-        def ref(x, t, cell=cell):
-            m, r = cell(x)
-            return m + 0.5 + odd(r / t) / (2.0 * odd(0.5 / t))
+    def ref(x, t):
+        m = jnp.floor(x)
+        return m + 0.5 + odd((x - m - 0.5) / t) / (2.0 * odd(0.5 / t))
 
-        paths = (
-            lambda x, t, fn=fn: fn(x, temperature=t, mode=mode),
-            lambda x, t, fn=fn: fn(x, temperature=jnp.reshape(t, (1,)), mode=mode)[0],
-            ref,
-        )
-        derivs = jax.jit(
-            lambda x, t, paths=paths: [
-                (f(x, t), d(f, (0, 1))(x, t)) for f in paths for d in (jax.jacfwd, jax.hessian)
-            ]
-        )
-        derivs = jax.vmap(derivs, (0, None))
-        for t in (0.05, 0.3, 2.0):
-            out = derivs(x, t)
-            *ours, want = [jax.tree.leaves(out[2 * i : 2 * i + 2]) for i in range(3)]
-            for got in ours:
-                for a, b in zip(got, want, strict=True):
-                    np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11 * np.max(np.abs(b)))
-        f = paths[0]
-        d1 = jax.jit(jax.vmap(jax.jacfwd(f, (0, 1)), (0, None)))
-        d2 = jax.jit(jax.vmap(jax.hessian(f, (0, 1)), (0, None)))
-        inf = np.array([np.inf, -np.inf])
-        for t in (0.3, 1e-200):
-            for d in jax.tree.leaves((d1(inf, t), d2(inf, t), d1(x, 1e-200), d2(x, 1e-200))):
-                np.testing.assert_array_equal(d, 0.0)
-        np.testing.assert_allclose(f(x, 1e9), x - 0.5 * (fn is so.floor), atol=1e-15)
-        # float32, |r / t| ~ 1e13: the density's derivatives meet powers of 1 / t
-        h = jax.jit(jax.hessian(f, (0, 1)))(np.float32(0.3), np.float32(1e-14))
-        assert np.all(np.isfinite(jax.tree.leaves(h)))
-        (gx, gt), h = d1(x, 1e9), d2(x, 1e9)
-        np.testing.assert_array_equal(gx, 1.0)
-        np.testing.assert_array_equal(gt, 0.0)
-        np.testing.assert_array_equal(jax.tree.leaves(h), 0.0)
+    def f(x, t):
+        return so.round(x, temperature=t, mode=mode)
+
+    paths = (f, lambda x, t: so.round(x, temperature=jnp.reshape(t, (1,)), mode=mode)[0], ref)
+    derivs = jax.jit(
+        lambda x, t: [(g(x, t), d(g, (0, 1))(x, t)) for g in paths for d in (jax.jacfwd, jax.hessian)]
+    )
+    derivs = jax.vmap(derivs, (0, None))
+    for t in (0.05, 0.3, 2.0):
+        out = derivs(x, t)
+        *ours, want = [jax.tree.leaves(out[2 * i : 2 * i + 2]) for i in range(3)]
+        for got in ours:
+            for a, b in zip(got, want, strict=True):
+                np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11 * np.max(np.abs(b)))
+    d1 = jax.jit(jax.vmap(jax.jacfwd(f, (0, 1)), (0, None)))
+    d2 = jax.jit(jax.vmap(jax.hessian(f, (0, 1)), (0, None)))
+    inf = np.array([np.inf, -np.inf])
+    for t in (0.3, 1e-200):
+        for d in jax.tree.leaves((d1(inf, t), d2(inf, t), d1(x, 1e-200), d2(x, 1e-200))):
+            np.testing.assert_array_equal(d, 0.0)
+    np.testing.assert_allclose(f(x, 1e9), x, atol=1e-15)
+    # float32, |r / t| ~ 1e13: the density's derivatives meet powers of 1 / t
+    h = jax.jit(jax.hessian(f, (0, 1)))(np.float32(0.3), np.float32(1e-14))
+    assert np.all(np.isfinite(jax.tree.leaves(h)))
+    (gx, gt), h = d1(x, 1e9), d2(x, 1e9)
+    np.testing.assert_array_equal(gx, 1.0)
+    np.testing.assert_array_equal(gt, 0.0)
+    np.testing.assert_array_equal(jax.tree.leaves(h), 0.0)
 
 
 @pytest.mark.parametrize("mode", ["logistic", "algebraic", "gaussian", "cubic", "triangular"])
