@@ -194,6 +194,17 @@ def _staircase(op, x, temperature, mode, straight_through, hard_fn, cell):
     def hard(x):
         return _jump(hard_fn(x))
 
+    # A compact mode at a temperature known when tracing to be at most 1/(2 L)
+    # (L its support) reaches its ends exactly: odd(+-1/(2t)) is +-1/2 and the
+    # norm 1/2, so the step is 0 or 1 there with no rounding, and adding it to m
+    # last keeps integers exact however large. Only +-inf and NaN (r is NaN) are
+    # then left to the select: one compare per element instead of two.
+    exact_ends = (
+        fam.support is not None
+        and _checks.is_concrete(temperature)
+        and bool(np.all(np.asarray(temperature) <= 0.5 / fam.support))
+    )
+
     def soft(x, t):
         if fam.name in _KERNELS:
             return _kernel_stair(fam.name, cell, hard_fn)(x, t)
@@ -213,9 +224,11 @@ def _staircase(op, x, temperature, mode, straight_through, hard_fn, cell):
         one = jnp.ones((), t.dtype)
         u = scale_flat_masked(r, jnp.where(live, t, one), reciprocal(t))
         # (times_t: a NaN r, on the lanes that take x, adds nothing to d/dt)
-        step = (m + h) + times_t(fam.odd(u), 0.5 / _cell_norm(fam, t))
+        # (m last: where the step is exactly 0 or 1, m's integer is kept exactly)
+        step = m + (h + times_t(fam.odd(u), 0.5 / _cell_norm(fam, t)))
         ends = _off_kernel(cell, hard, x, t, live, m + h, r)
-        return _choose(ok & (jnp.abs(r) < 0.5), ok, jnp.isfinite(x), step, ends)
+        inside = ~jnp.isnan(r) if exact_ends else jnp.abs(r) < 0.5
+        return _choose(ok & inside, ok, jnp.isfinite(x), step, ends)
 
     return finish(hard, soft, (x, t), straight_through, dtype, op=op)
 

@@ -184,6 +184,33 @@ def test_staircases_hit_their_cell_ends_exactly(mode):
         assert np.all(end > 0.1)
 
 
+@pytest.mark.parametrize("mode", ["ramp", "cubic", "quintic", "algebraic"])
+def test_a_constant_temperature_gives_the_traced_staircase(mode):
+    """A compact mode at a constant ``t <= 1/2`` reaches its cell ends exactly
+    and leaves only +-inf and NaN to the select; a traced ``t`` keeps the select
+    on the ends too. Both are exact on the ends, on integers beyond 2**23 (where
+    ``m + 1/2`` rounds) and on the non-finite lanes; elsewhere they are two
+    programs (the normaliser folded on the host or not), equal to an ulp of the
+    step. Next to a cell end, where ``x - floor(x)`` rounds onto it (``x = +-1e-30``), the
+    constant one gives the step's 0 and the traced one ``x`` itself."""
+    big = np.float32(2**24 + 2)
+    # cell ends of round (integers), shifted by ``at`` onto those of floor and ceil
+    odd = np.float32(2**23 + 1)  # m + 1/2 is a tie there, rounded to even
+    ends = np.float32([0.0, 3.0, -7.0, odd, -odd, big, -big, big + 1, 3e38, -3e38, np.inf, -np.inf, np.nan])
+    inside = np.float32([0.3, -1.7, 0.5, 2.5, 0.45, 0.55, -3.2, 1e-30, -1e-30])
+    x = np.concatenate([ends, inside])
+    for fn, hard, at in ((so.round, np.round, 0.0), (so.floor, np.floor, 0.5), (so.ceil, np.ceil, -0.5)):
+        want = hard(ends + np.float32(at))  # the staircase's value on its cell ends
+        for t in (0.05, 0.25, 0.5, 0.7):
+            constant = jax.jit(lambda x, fn=fn, t=t: fn(x, temperature=t, mode=mode))
+            traced = jax.jit(lambda x, t, fn=fn: fn(x, temperature=t, mode=mode))
+            got_c, got_t = np.asarray(constant(x + np.float32(at))), np.asarray(traced(x + np.float32(at), t))
+            for got in (got_c, got_t):
+                np.testing.assert_array_equal(got[: len(ends)], want, err_msg=f"{fn.__name__} {t}")
+            # (the step is formed at the scale of 1/2: an ulp of 1/2 absolute)
+            np.testing.assert_allclose(got_c, got_t, rtol=2**-22, atol=2**-24, err_msg=f"{fn.__name__} {t}")
+
+
 @pytest.mark.parametrize("mode", ["logistic", "algebraic", "gaussian", "ramp", "cubic", "quintic"])
 def test_staircase_temperature_gradient_ignores_non_finite_entries(mode):
     """The per-temperature staircase evaluates its kernel on every lane; a lane
