@@ -162,6 +162,23 @@ class Reciprocal(NamedTuple):
 _SPLIT = 2.0**64
 
 
+def known_moderate(temperature: Any, dtype: Any) -> bool:
+    """Whether ``temperature`` is known when tracing (not traced) to lie, once
+    cast to ``dtype``, above the smallest usable temperature and at most
+    ``2**64``, where :func:`reciprocal`'s ``s`` is 1. A kernel may then drop
+    the per-element selects that only the temperatures outside serve (XLA does
+    not fold ``where(p, 1, 1)``); the values are the same either way."""
+    from softops import _checks
+
+    if not _checks.is_concrete(temperature):
+        return False
+    try:
+        t = np.asarray(temperature).astype(dtype)
+    except (TypeError, ValueError):
+        return False
+    return bool(np.all((t > min_temperature(dtype)) & (t <= _SPLIT)))
+
+
 def reciprocal(t: jax.Array) -> Reciprocal:
     """``1 / t`` on ``t``'s own shape, for :func:`scale`; that of ``t = 1`` where
     ``t`` is not above the smallest usable temperature."""

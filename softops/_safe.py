@@ -20,6 +20,7 @@ from jax import lax
 from softops import _checks
 from softops._mechanism import (
     finish,
+    known_moderate,
     min_temperature,
     prepare,
     reciprocal,
@@ -356,7 +357,15 @@ def divide(
     (a, b), t, dtype = prepare("divide", ("a", "b"), (a, b), temperature)
     _check_mode(mode, "divide")
 
-    return finish(_div_hard, _tikhonov, (a, b, t), straight_through, dtype, op="divide")
+    moderate = known_moderate(temperature, t.dtype)
+    return finish(
+        _div_hard,
+        lambda a, b, t: _tikhonov(a, b, t, moderate),
+        (a, b, t),
+        straight_through,
+        dtype,
+        op="divide",
+    )
 
 
 def _tikhonov_parts(a, b, t):
@@ -379,21 +388,33 @@ def _tikhonov_parts(a, b, t):
     return near, u, jnp.where(near, a, zero), r
 
 
-@jax.custom_jvp
-def _tikhonov(a, b, t):
-    near, u, an, r = _tikhonov_parts(a, b, t)
+@functools.partial(jax.custom_jvp, nondiff_argnums=(3,))
+def _tikhonov(a, b, t, moderate):
+    """``moderate``: ``t`` is known when tracing to be usable and at most
+    ``2**64`` (:func:`known_moderate`), so that the pole lies in the band and
+    ``r.s`` is 1; the selects for the other temperatures are left out."""
     one = jnp.ones((), b.dtype)
-    # On the pole every t > 0 gives the relaxation's 0, also below the smallest
-    # usable temperature, where the rest is a / b (u is 0 there: 0 / 1 * a; the
-    # derivatives there are the far field's, the hard rule's 0 at the pole).
-    near = near | ((b == 0) & (t > 0) & jnp.isfinite(a))
+    if moderate:
+        near = soft_region(b, t) & jnp.isfinite(a)
+        r = reciprocal(t)
+        # (unmasked: the far lanes' b / t may overflow, and is not taken)
+        u = b * r.r
+    else:
+        near, u, _, r = _tikhonov_parts(a, b, t)
+        # On the pole every t > 0 gives the relaxation's 0, also below the smallest
+        # usable temperature, where the rest is a / b (u is 0 there: 0 / 1 * a; the
+        # derivatives there are the far field's, the hard rule's 0 at the pole).
+        near = near | ((b == 0) & (t > 0) & jnp.isfinite(a))
     p = jnp.where(near, u, a) / jnp.where(near, 1.0 + u * u, b)
     # p used once (XLA would otherwise split the division into its own pass):
     # near, (p a) s r = (a u / (1 + u^2)) / t; far, p * 1 * 1 * 1 = a / b exactly
-    return ((p * jnp.where(near, a, one)) * jnp.where(near, r.s, one)) * jnp.where(near, r.r, one)
+    pa = p * jnp.where(near, a, one)
+    if not moderate:
+        pa = pa * jnp.where(near, r.s, one)
+    return pa * jnp.where(near, r.r, one)
 
 
-def _tikhonov_jvp(primals, tangents):
+def _tikhonov_jvp(moderate, primals, tangents):
     # Written out: autodiff of (a / t) u / (1 + u^2) cancels in d/dt for |b| >> t
     # (two terms ~ 1 / u whose sum is 2 / u^3). With w = 1 / (1 + u^2):
     # d/da = u w / t, d/db = a (1 - u^2) w^2 / t^2, d/dt = -2 a u w^2 / t^2;
@@ -410,7 +431,9 @@ def _tikhonov_jvp(primals, tangents):
     ga = jnp.where(near, scale(u * w, t, r), w)
     gb = jnp.where(near, over_t2(an * (w * (1.0 - u * u) * w)), jnp.where(pole, zero, -(a * w) * w))
     gt = jnp.where(near, -2.0 * over_t2(an * (u * w * w)), zero)
-    return _tikhonov(a, b, t), tangent((da, lambda d: ga * d), (db, lambda d: gb * d), (dt, lambda d: gt * d))
+    return _tikhonov(a, b, t, moderate), tangent(
+        (da, lambda d: ga * d), (db, lambda d: gb * d), (dt, lambda d: gt * d)
+    )
 
 
 _tikhonov.defjvp(_tikhonov_jvp, symbolic_zeros=True)

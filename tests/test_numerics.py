@@ -265,6 +265,23 @@ def test_divide_on_the_pole_below_the_smallest_temperature_and_with_infinite_num
     assert float(so.divide(1.0, 0.0, temperature=0.0)) == np.inf  # t = 0: jnp's value
 
 
+def test_divide_at_a_constant_temperature_gives_the_traced_quotient():
+    """A temperature known when tracing (usable, at most 2**64) drops the
+    selects that only other temperatures need; a traced one keeps them. Both
+    give the same special values (the pole's 0, ``a / b`` for an infinite
+    ``a``, NaN) and agree to an ulp elsewhere (two programs: ``1 / t`` is
+    folded on the host for the constant)."""
+    a = np.float32([1.0, -2.0, 3e38, np.inf, -np.inf, 1.0, np.nan, 1.0, 0.0, 5.0, 1e-30, 7.0, 3e38])
+    b = np.float32([0.0, 1e-3, 0.5, 0.0, 0.3, np.inf, 1.0, np.nan, 0.0, 1e30, 1e-38, -2e4, 1e-39])
+    for t in (1e-12, 0.3, 1.0, 1e10, 2.0**64):
+        constant = jax.jit(lambda a, b, t=t: so.divide(a, b, temperature=t))(a, b)
+        traced = jax.jit(lambda a, b, t: so.divide(a, b, temperature=t))(a, b, np.float32(t))
+        np.testing.assert_allclose(constant, traced, rtol=2**-22, atol=0, err_msg=str(t))
+        special = ~np.isfinite(a) | ~np.isfinite(b) | (b == 0)
+        np.testing.assert_array_equal(constant[special], traced[special], err_msg=str(t))
+        np.testing.assert_array_equal(constant[b == 0], np.where(np.isfinite(a), 0.0, a)[b == 0])
+
+
 @pytest.mark.parametrize("t", [1.0, 1e-3])
 def test_log_and_divide_gradients_next_to_the_pole(t):
     """The far-field form is never differentiated where it is not used (it overflows there)."""
