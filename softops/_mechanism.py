@@ -173,8 +173,9 @@ def known_moderate(temperature: Any, dtype: Any) -> bool:
     if not _checks.is_concrete(temperature):
         return False
     try:
-        t = np.asarray(temperature).astype(dtype)
-    except (TypeError, ValueError):
+        with np.errstate(over="ignore", invalid="ignore"):  # (1e39 is inf in float32: not moderate)
+            t = np.asarray(temperature).astype(dtype)
+    except (TypeError, ValueError, OverflowError):
         return False
     return bool(np.all((t > min_temperature(dtype)) & (t <= _SPLIT)))
 

@@ -50,6 +50,18 @@ if _CACHE != "off":
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
+def pytest_configure(config):
+    if _CACHE != "off":
+        # jax writes a cache entry in place, without a lock: a worker can read
+        # one that the other is still writing. It then warns and compiles the
+        # program itself, which is all a miss costs; the suite's "error" filter
+        # must not turn that into a failure. (Later filters take precedence.)
+        for what in ("reading", "writing"):
+            config.addinivalue_line(
+                "filterwarnings", f"ignore:Error {what} persistent compilation cache entry:UserWarning"
+            )
+
+
 @pytest.fixture
 def key():
     return jax.random.PRNGKey(0)

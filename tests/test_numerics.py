@@ -280,6 +280,8 @@ def test_divide_at_a_constant_temperature_gives_the_traced_quotient():
         special = ~np.isfinite(a) | ~np.isfinite(b) | (b == 0)
         np.testing.assert_array_equal(constant[special], traced[special], err_msg=str(t))
         np.testing.assert_array_equal(constant[b == 0], np.where(np.isfinite(a), 0.0, a)[b == 0])
+    # a temperature beyond the dtype's range is not moderate, and no cast warns
+    assert float(so.divide(1.0, 2.0, temperature=1e39)) == 0.0
 
 
 @pytest.mark.parametrize("t", [1.0, 1e-3])
