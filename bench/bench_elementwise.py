@@ -3,7 +3,10 @@
 For each operator and mode the baseline is the formula a user would write by
 hand (``t * jax.nn.softplus(x / t)`` for relu, ...), in the algebraic mode
 the one with accurate tails (see ``_accurate``); for temperature 0 it is the jnp
-operator itself.
+operator itself. Where the baseline lacks a guarantee that softops gives at
+the cost of a select per element (exact staircase ends and +-inf, a finite
+derivative of sqrt at 0), an info row times it with that select added
+(``_guarded``), beside the baseline.
 """
 
 from __future__ import annotations
@@ -120,6 +123,30 @@ def _accurate(name, t):
     }.get(name)
 
 
+def _guarded(name, mode, t):
+    """For information: the hand-written formula with the guarantees softops
+    gives and it lacks, where they cost a select per element. A staircase
+    exact on its cell ends and at +-inf (``x`` plus the cell's shift there:
+    the hand-written staircase misses integers by an ulp and turns +-inf into
+    NaN, and ``m + 1/2`` rounds above 2**23), and a square root whose
+    derivative is finite at 0 (the double ``where``; jnp's is inf there)."""
+    if name in ("round", "floor", "ceil"):
+        cell = jnp.floor if name == "round" else jnp.round
+        shift = {"round": 0.0, "floor": -0.5, "ceil": 0.5}[name]
+
+        def stair(x):
+            m = cell(x)
+            r = x - m - 0.5 if name == "round" else x - m
+            return jnp.where(jnp.abs(r) < 0.5, _handwritten(name, mode, t)(x), x + shift)
+
+        return stair
+    if name == "sqrt" and t == 0:
+        return lambda x: (lambda y: jnp.where(y > 0, jnp.sqrt(jnp.where(y > 0, y, 1.0)), 0.0))(jnp.abs(x))
+    return None
+
+
+_GUARDED = "hand-written with the same guarantees (info)"
+
 _HARD = {
     "relu": jax.nn.relu,
     "abs": jnp.abs,
@@ -176,6 +203,10 @@ def cases() -> list[Case]:
         for mode in _MODES.get(name, so.info("relu").modes):
             accurate = _accurate(name, T) if mode == "algebraic" else None
             textbook = _handwritten(name, mode, T)
+            guarded = _guarded(name, mode, T)
+            extra = {"textbook formula, cancelling tails (info)": textbook} if accurate else {}
+            if guarded is not None:
+                extra[_GUARDED] = guarded
             out.append(
                 Case(
                     name=f"{name}[{mode}] t={T}",
@@ -185,7 +216,7 @@ def cases() -> list[Case]:
                     baseline_name="hand-written, accurate tails" if accurate else "hand-written jnp",
                     target=1.1,
                     group="elementwise",
-                    extra={"textbook formula, cancelling tails (info)": textbook} if accurate else {},
+                    extra=extra,
                     extra_reps=20,
                 )
             )
@@ -223,6 +254,8 @@ def cases() -> list[Case]:
                 baseline_name="jnp operator",
                 target=1.05,
                 group="elementwise",
+                extra={_GUARDED: g} if (g := _guarded(name, None, 0.0)) is not None else {},
+                extra_reps=20,
             )
         )
     return out
