@@ -167,8 +167,14 @@ def run_case(case: Case, quick: bool = False) -> dict[str, Any]:
             try:
                 # Other libraries can be orders of magnitude slower: a few calls suffice.
                 with _quiet_callbacks():
-                    reps_x, min_x = (case.extra_reps, min_time) if case.extra_reps > 3 else (3, 0.0)
-                    row[f"{label}_{other}"] = timeit(*timed(impl), reps_x, min_x) / base
+                    if case.extra_reps > 3:
+                        # a fast reference formula: timed side by side with the
+                        # baseline, as ours is (a ratio of medians taken at
+                        # different times moves with the load by +-10%)
+                        ext_t, base_x = _samples([timed(impl), baseline], case.extra_reps, min_time)
+                        row[f"{label}_{other}"] = _median([a / b for a, b in zip(ext_t, base_x, strict=True)])
+                    else:
+                        row[f"{label}_{other}"] = timeit(*timed(impl), 3, 0.0) / base
             except Exception as err:  # another library failing is reported, not fatal
                 row[f"{label}_{other}"] = f"failed: {type(err).__name__} ({_reason(err)})"
     return row

@@ -130,7 +130,7 @@ def _guarded(name, mode, t):
     the hand-written staircase misses integers by an ulp and turns +-inf into
     NaN, and ``m + 1/2`` rounds above 2**23), and a square root whose
     derivative is finite at 0 (the double ``where``; jnp's is inf there)."""
-    if name in ("round", "floor", "ceil"):
+    if name in ("round", "floor", "ceil") and t > 0:  # (jnp.round itself is exact)
         cell = jnp.floor if name == "round" else jnp.round
         shift = {"round": 0.0, "floor": -0.5, "ceil": 0.5}[name]
 
