@@ -162,22 +162,27 @@ class Reciprocal(NamedTuple):
 _SPLIT = 2.0**64
 
 
-def known_moderate(temperature: Any, dtype: Any) -> bool:
-    """Whether ``temperature`` is known when tracing (not traced) to lie, once
-    cast to ``dtype``, above the smallest usable temperature and at most
-    ``2**64``, where :func:`reciprocal`'s ``s`` is 1. A kernel may then drop
-    the per-element selects that only the temperatures outside serve (XLA does
-    not fold ``where(p, 1, 1)``); the values are the same either way."""
+def known_between(temperature: Any, dtype: Any, low: float, high: float) -> bool:
+    """Whether ``temperature`` is known when tracing (not traced) to lie in
+    ``(low, high]`` once cast to ``dtype``. A kernel may then leave out the
+    per-element selects that only the temperatures outside serve (XLA does not
+    fold ``where(p, 1, 1)``); its values must be the same either way."""
     from softops import _checks
 
     if not _checks.is_concrete(temperature):
         return False
     try:
-        with np.errstate(over="ignore", invalid="ignore"):  # (1e39 is inf in float32: not moderate)
+        with np.errstate(over="ignore", invalid="ignore"):  # (1e39 is inf in float32)
             t = np.asarray(temperature).astype(dtype)
     except (TypeError, ValueError, OverflowError):
         return False
-    return bool(np.all((t > min_temperature(dtype)) & (t <= _SPLIT)))
+    return bool(np.all((t > low) & (t <= high)))
+
+
+def known_moderate(temperature: Any, dtype: Any) -> bool:
+    """:func:`known_between` the smallest usable temperature and ``2**64``,
+    where :func:`reciprocal`'s ``s`` is 1."""
+    return known_between(temperature, dtype, min_temperature(dtype), _SPLIT)
 
 
 def reciprocal(t: jax.Array) -> Reciprocal:

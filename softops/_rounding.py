@@ -16,6 +16,7 @@ from softops._elementwise import _jump
 from softops._families import SMOOTH_MODES, family
 from softops._mechanism import (
     finish,
+    known_between,
     min_temperature,
     prepare,
     reciprocal,
@@ -199,11 +200,7 @@ def _staircase(op, x, temperature, mode, straight_through, hard_fn, cell):
     # norm 1/2, so the step is 0 or 1 there with no rounding, and adding it to m
     # last keeps integers exact however large. Only +-inf and NaN (r is NaN) are
     # then left to the select: one compare per element instead of two.
-    exact_ends = (
-        fam.support is not None
-        and _checks.is_concrete(temperature)
-        and bool(np.all(np.asarray(temperature) <= 0.5 / fam.support))
-    )
+    exact_ends = fam.support is not None and known_between(temperature, t.dtype, -math.inf, 0.5 / fam.support)
 
     def soft(x, t):
         if fam.name in _KERNELS:

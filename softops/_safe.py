@@ -394,13 +394,11 @@ def _tikhonov(a, b, t, moderate):
     ``2**64`` (:func:`known_moderate`), so that the pole lies in the band and
     ``r.s`` is 1; the selects for the other temperatures are left out."""
     one = jnp.ones((), b.dtype)
+    near, u, _, r = _tikhonov_parts(a, b, t)
     if moderate:
-        near = soft_region(b, t) & jnp.isfinite(a)
-        r = reciprocal(t)
-        # (unmasked: the far lanes' b / t may overflow, and is not taken)
+        # (unmasked, one select less: the far lanes' b / t may overflow, and is not taken)
         u = b * r.r
     else:
-        near, u, _, r = _tikhonov_parts(a, b, t)
         # On the pole every t > 0 gives the relaxation's 0, also below the smallest
         # usable temperature, where the rest is a / b (u is 0 there: 0 / 1 * a; the
         # derivatives there are the far field's, the hard rule's 0 at the pole).
