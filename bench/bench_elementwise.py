@@ -53,6 +53,15 @@ def _stair(mode, m, r, t):
     return m + 0.5 + _odd(mode, r / t) / (2 * _odd(mode, 0.5 / t))
 
 
+def _cell(name, x):
+    """``(m, r)`` of a staircase: its value at ``x`` is ``m`` plus a step in
+    ``r``, x's offset from the jump of its cell (``|r| <= 1/2``)."""
+    if name == "round":
+        return jnp.floor(x), x - jnp.floor(x) - 0.5
+    m = jnp.round(x)
+    return (m - 1 if name == "floor" else m), x - m
+
+
 def _S(mode, u):
     v = jnp.clip((u + 1) / 2, 0, 1)
     return {
@@ -81,9 +90,9 @@ def _handwritten(name, mode, t):
         "sign": lambda x: 2 * _cdf(mode, x / t) - 1,
         "maximum": lambda x: 0.5 + t * _S(mode, (x - 0.5) / t),
         "clip": lambda x: -1 + t * _S(mode, (x + 1) / t) - t * _S(mode, (x - 1) / t),
-        "round": lambda x: _stair(mode, jnp.floor(x), x - jnp.floor(x) - 0.5, t),
-        "floor": lambda x: _stair(mode, jnp.round(x) - 1, x - jnp.round(x), t),
-        "ceil": lambda x: _stair(mode, jnp.round(x), x - jnp.round(x), t),
+        "round": lambda x: _stair(mode, *_cell("round", x), t),
+        "floor": lambda x: _stair(mode, *_cell("floor", x), t),
+        "ceil": lambda x: _stair(mode, *_cell("ceil", x), t),
         "minimum": lambda x: 0.5 - t * _S(mode, (0.5 - x) / t),
         "norm": lambda x: jnp.sqrt(jnp.sum(x.reshape(-1, 1000) ** 2, axis=-1) + t * t) - t,
         "sqrt": lambda x: jnp.sqrt(jnp.abs(x) + t * t) - t,
@@ -131,13 +140,11 @@ def _guarded(name, mode, t):
     NaN, and ``m + 1/2`` rounds above 2**23), and a square root whose
     derivative is finite at 0 (the double ``where``; jnp's is inf there)."""
     if name in ("round", "floor", "ceil") and t > 0:  # (jnp.round itself is exact)
-        cell = jnp.floor if name == "round" else jnp.round
         shift = {"round": 0.0, "floor": -0.5, "ceil": 0.5}[name]
 
         def stair(x):
-            m = cell(x)
-            r = x - m - 0.5 if name == "round" else x - m
-            return jnp.where(jnp.abs(r) < 0.5, _handwritten(name, mode, t)(x), x + shift)
+            m, r = _cell(name, x)
+            return jnp.where(jnp.abs(r) < 0.5, _stair(mode, m, r, t), x + shift)
 
         return stair
     if name == "sqrt" and t == 0:
